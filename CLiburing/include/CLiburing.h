@@ -1,0 +1,118 @@
+// CLiburing: liburing for Swift, plus static-inline shims for what the Swift importer
+// cannot see (function-like macros, IOSQE_* flags, LIBURING_UDATA_TIMEOUT).
+#ifndef CLIBURING_H
+#define CLIBURING_H
+
+// liburing.h defines _XOPEN_SOURCE 500 and _GNU_SOURCE: the libc headers must come
+// first, or clean builds fail on fd_set's `__fds_bits` (ARCHITECTURE.md, "pitfalls").
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <linux/stat.h>
+// swift-system's CSystem includes the kernel's <linux/io_uring.h>; liburing ships its own
+// copy under the same include guard. Including the kernel's first makes both modules see
+// one definition of io_uring_sqe (else: "rw_flags ... is not present in definition").
+#include <linux/io_uring.h>
+
+#include <liburing.h>
+
+/// One reaped completion, copied out of the CQ ring.
+typedef struct torus_completion {
+    uint64_t user_data;
+    int32_t res;
+    uint32_t flags;
+} torus_completion;
+
+/// Copies up to `max` ready CQEs into `out` and advances the CQ head once
+/// (the `io_uring_for_each_cqe` macro, which Swift cannot import).
+static inline unsigned torus_reap_completions(struct io_uring *ring, torus_completion *out, unsigned max) {
+    unsigned head;
+    unsigned count = 0;
+    struct io_uring_cqe *cqe;
+    io_uring_for_each_cqe(ring, head, cqe) {
+        if (count == max) break;
+        out[count].user_data = cqe->user_data;
+        out[count].res = cqe->res;
+        out[count].flags = cqe->flags;
+        count++;
+    }
+    if (count > 0) io_uring_cq_advance(ring, count);
+    return count;
+}
+
+/// Number of CQEs ready to reap without entering the kernel.
+static inline unsigned torus_cq_ready(const struct io_uring *ring) {
+    return io_uring_cq_ready(ring);
+}
+
+// IOSQE_* flags are enum-valued macros the importer rejects ("structure not supported").
+static const uint8_t TORUS_IOSQE_FIXED_FILE = IOSQE_FIXED_FILE;
+static const uint8_t TORUS_IOSQE_IO_DRAIN = IOSQE_IO_DRAIN;
+static const uint8_t TORUS_IOSQE_IO_LINK = IOSQE_IO_LINK;
+static const uint8_t TORUS_IOSQE_IO_HARDLINK = IOSQE_IO_HARDLINK;
+static const uint8_t TORUS_IOSQE_ASYNC = IOSQE_ASYNC;
+static const uint8_t TORUS_IOSQE_BUFFER_SELECT = IOSQE_BUFFER_SELECT;
+static const uint8_t TORUS_IOSQE_CQE_SKIP_SUCCESS = IOSQE_CQE_SKIP_SUCCESS;
+
+/// `LIBURING_UDATA_TIMEOUT` overflows when Swift imports it; this is its value.
+static const uint64_t TORUS_LIBURING_UDATA_TIMEOUT = LIBURING_UDATA_TIMEOUT;
+
+/// Sets SQE flags (the importer exposes `flags` but not the constants above).
+static inline void torus_sqe_set_flags(struct io_uring_sqe *sqe, uint8_t flags) {
+    io_uring_sqe_set_flags(sqe, flags);
+}
+
+/// Whether this liburing build knows an opcode (the probe API, wrapped for Swift).
+static inline int torus_probe_supports(struct io_uring *ring, int opcode) {
+    struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
+    if (!probe) return 0;
+    int supported = io_uring_opcode_supported(probe, opcode);
+    io_uring_free_probe(probe);
+    return supported;
+}
+
+/// The calling thread's CPU time in nanoseconds (user + system).
+static inline uint64_t torus_thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// CPU time of another thread of this process, in nanoseconds (user + system).
+static inline uint64_t torus_pthread_cpu_ns(pthread_t thread) {
+    clockid_t clock;
+    if (pthread_getcpuclockid(thread, &clock) != 0) return 0;
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// `AT_EMPTY_PATH` (a GNU extension the Glibc module hides from Swift).
+static const int TORUS_AT_EMPTY_PATH = 0x1000;
+
+/// Names the calling thread (pthread_setname_np, a GNU extension); `name` is cut to 15 bytes.
+void torus_set_thread_name(const char *name);
+
+/// The event loop running on the calling thread, or NULL (a C thread-local: Swift has none).
+void *torus_current_loop(void);
+/// Records the event loop that owns the calling thread.
+void torus_set_current_loop(void *loop);
+
+#endif

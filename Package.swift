@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Torus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Torus", targets: ["Torus"]),
+        .executable(name: "torus-bench", targets: ["torus-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
+    ],
+    targets: [
+        // liburing for Swift: the header, shims for what Swift cannot import, -luring.
+        .target(
+            name: "CLiburing",
+            path: "CLiburing",
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
+        .target(
+            name: "Torus",
+            dependencies: [
+                "CLiburing",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "torus-bench",
+            dependencies: [
+                "Torus",
+                "CLiburing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        ),
+        // The C reference servers: the practical limit of each reactor design.
+        .executableTarget(
+            name: "c-liburing-echo",
+            path: "Benchmarks/CLiburingEcho",
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
+        .testTarget(
+            name: "TorusTests",
+            dependencies: ["Torus", "CLiburing"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,64 @@
+import SystemPackage
+
+/// Why a Torus call failed, and which call it was.
+///
+/// Match on ``reason``: `.system(.connectionReset)`, `.system(.brokenPipe)`,
+/// `.system(.connectionRefused)`, `.system(.addressInUse)`, `.system(.tooManyOpenFiles)`
+/// and every other errno arrive as ``Reason/system(_:)``; ``Reason/timedOut`` is a
+/// per-call timeout. Task cancellation throws `CancellationError` instead.
+public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The call that failed.
+    public enum Operation: String, Sendable {
+        case eventLoop = "event loop"
+        case nop, sleep, socket, bind, listen, accept, connect, resolve
+        case read, write, shutdown, close, socketOption = "socket option", address
+        case open, fsync, stat
+    }
+
+    /// What went wrong.
+    public enum Reason: Hashable, Sendable {
+        /// The kernel returned this errno.
+        case system(Errno)
+        /// The call's `timeout` elapsed first; the operation was cancelled.
+        case timedOut
+        /// The handle was closed (before or during the call).
+        case closed
+        /// An argument was out of range; the text says which.
+        case invalidArgument(String)
+        /// The loop is shutting down or has shut down.
+        case loopShutDown
+        /// A synchronous call was made off the handle's loop thread.
+        case notOnLoop
+        /// A host name had no usable address; the text is the resolver's message.
+        case unresolvable(String)
+    }
+
+    /// The call that failed.
+    public var operation: Operation
+    /// What went wrong.
+    public var reason: Reason
+
+    /// An error for `operation` with `reason`.
+    public init(_ operation: Operation, _ reason: Reason) {
+        self.operation = operation
+        self.reason = reason
+    }
+
+    /// The errno, when the kernel reported one.
+    public var errno: Errno? {
+        if case .system(let errno) = reason { return errno }
+        return nil
+    }
+
+    public var description: String {
+        switch reason {
+        case .system(let errno): "\(operation.rawValue) failed: \(errno)"
+        case .timedOut: "\(operation.rawValue) timed out"
+        case .closed: "\(operation.rawValue) on a closed handle"
+        case .invalidArgument(let text): "\(operation.rawValue): invalid argument: \(text)"
+        case .loopShutDown: "\(operation.rawValue): the event loop is shut down"
+        case .notOnLoop: "\(operation.rawValue) must run on the handle's event loop (inside loop.run)"
+        case .unresolvable(let text): "\(operation.rawValue) failed: \(text)"
+        }
+    }
+}

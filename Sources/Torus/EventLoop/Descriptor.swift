@@ -1,0 +1,86 @@
+import CLiburing
+import SystemPackage
+
+/// A file descriptor owned by a loop: registered while open, so shutdown can close
+/// whatever the program left open, and marked closed before the kernel closes it, so a
+/// handle used after close fails clearly instead of touching a reused descriptor.
+final class Descriptor: @unchecked Sendable {
+    // @unchecked Sendable: all state is read and written on the owning loop's thread;
+    // other threads only hold the reference (to send it back to the loop).
+    private(set) var fd: Int32
+    unowned let loop: EventLoop
+    /// Operations in flight on this descriptor; close cancels them first.
+    var inFlight = 0
+
+    /// Registers `fd` with `loop`. Called on the loop thread.
+    init(fd: Int32, loop: EventLoop) {
+        self.fd = fd
+        self.loop = loop
+        loop.descriptors[fd] = self
+    }
+
+    /// The descriptor, or `.closed` for `operation` once closed.
+    @inline(__always)
+    func open(for operation: TorusError.Operation) throws(TorusError) -> Int32 {
+        guard fd >= 0 else { throw TorusError(operation, .closed) }
+        return fd
+    }
+
+    /// Runs an operation on the descriptor, counting it in flight.
+    @inline(__always)
+    func perform<Operation: IOOperation>(
+        _ operation: TorusError.Operation, timeout: Duration? = nil, _ make: (Int32) -> Operation
+    ) async throws -> Int32 {
+        let fd = try open(for: operation)
+        try loop.checkUsable(operation)
+        inFlight += 1
+        let completion = await loop.submit(make(fd), timeout: timeout)
+        inFlight -= 1
+        return try completion.value(operation, loop: loop)
+    }
+
+    /// Cancels operations in flight on the descriptor, then closes it. Later use, and a
+    /// second close, throw `.closed`.
+    func close() async throws {
+        let fd = try open(for: .close)
+        self.fd = -1
+        loop.descriptors[fd] = nil
+        if inFlight > 0 { _ = await loop.submit(CancelDescriptor(fd: fd)) }
+        let result = await loop.submit(Close(fd: fd)).result
+        if result < 0 { throw TorusError(.close, .system(Errno(rawValue: -result))) }
+    }
+
+    /// Closes synchronously while the loop shuts down (operations were cancelled).
+    func closeAtShutdown() {
+        guard fd >= 0 else { return }
+        CLiburing.close(fd)
+        fd = -1
+    }
+
+    /// Closes, on its loop, a descriptor whose handle was dropped without `close()`.
+    /// Called from `deinit`, on any thread.
+    static func closeAbandoned(_ descriptor: Descriptor) {
+        let loop = descriptor.loop
+        guard !loop.isShuttingDown else { return }
+        Task(executorPreference: loop) {
+            // After shutdown the task runs elsewhere, and shutdown closed the fd already.
+            guard loop.isCurrent, descriptor.fd >= 0 else { return }
+            try? await descriptor.close()
+        }
+    }
+}
+
+extension Completion {
+    /// The result as a count or descriptor, or the error it stands for.
+    @inline(__always)
+    func value(_ operation: TorusError.Operation, loop: EventLoop) throws -> Int32 {
+        if result >= 0 { return result }
+        if cancelled {
+            if Task.isCancelled { throw CancellationError() }
+            if loop.isShuttingDown { throw TorusError(operation, .loopShutDown) }
+        }
+        if timedOut { throw TorusError(operation, .timedOut) }
+        if result == -ECANCELED { throw TorusError(operation, .closed) }
+        throw TorusError(operation, .system(Errno(rawValue: -result)))
+    }
+}

@@ -1,0 +1,30 @@
+extension EventLoop {
+    /// Runs `body` on this loop's thread: directly when already there, otherwise by
+    /// hopping with a task executor preference (correct, but it costs a thread hop
+    /// each way; pin tasks with ``run(_:)`` to avoid it).
+    @inline(__always)
+    func onLoop<Result>(
+        _ operation: TorusError.Operation, _ body: () async throws -> Result
+    ) async throws -> Result {
+        if isCurrent { return try await body() }
+        return try await hop(operation, body)
+    }
+
+    @inline(never)
+    private func hop<Result>(
+        _ operation: TorusError.Operation, _ body: () async throws -> Result
+    ) async throws -> Result {
+        try checkUsable(operation)
+        return try await withTaskExecutorPreference(self) {
+            guard isCurrent else { throw TorusError(operation, .loopShutDown) }
+            return try await body()
+        }
+    }
+
+    /// The loop to use: `loop` if given, else the calling thread's loop.
+    static func resolve(_ loop: EventLoop?, for operation: TorusError.Operation) throws(TorusError) -> EventLoop {
+        if let loop { return loop }
+        if let current = EventLoop.current { return current }
+        throw TorusError(operation, .notOnLoop)
+    }
+}

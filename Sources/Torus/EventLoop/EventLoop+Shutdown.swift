@@ -1,0 +1,72 @@
+import CLiburing
+
+extension EventLoop {
+    /// Shuts the loop down and waits until its thread has exited.
+    ///
+    /// In order: new operations start throwing `.loopShutDown`; every operation in
+    /// flight is cancelled (its caller gets `.loopShutDown` once the kernel has let go
+    /// of its buffer); every descriptor the loop still owns is closed; jobs still queued
+    /// run; the thread exits and the ring is torn down. Jobs scheduled afterwards run on
+    /// Swift's global pool. Safe to call more than once and from any thread, the loop's
+    /// own included.
+    public func shutdown() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let alreadyExited = remote.withLock { work in
+                if work.exited { return true }
+                work.stopRequested = true
+                work.shutdownWaiters.append(continuation)
+                return false
+            }
+            if alreadyExited { continuation.resume() } else { wake() }
+        }
+    }
+
+    /// On the loop thread: stop taking work, cancel what is in flight, close what is owned.
+    func beginShutdown() {
+        guard lifecycle.load(ordering: .relaxed) == Lifecycle.running.rawValue else { return }
+        lifecycle.store(Lifecycle.draining.rawValue, ordering: .relaxed)
+        logger.debug("event loop shutting down", metadata: ["slotsInUse": "\(slots.inUse)"])
+        slots.forEachInUse { cancel($0) }
+        for descriptor in descriptors.values { descriptor.closeAtShutdown() }
+        descriptors.removeAll()
+    }
+
+    /// On the loop thread, once drained: hand late jobs to the global pool and release
+    /// the waiters of ``shutdown()``.
+    func exit() {
+        lifecycle.store(Lifecycle.exited.rawValue, ordering: .relaxed)
+        let (jobs, waiters) = remote.withLock { work in
+            work.exited = true
+            let taken = (work.jobs, work.shutdownWaiters)
+            work.jobs = []
+            work.shutdownWaiters = []
+            return taken
+        }
+        for scheduled in jobs { globalConcurrentExecutor.enqueue(ExecutorJob(scheduled.job)) }
+        close(wakeFD)
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Runs `body` on a new event loop (pinned: it and its child tasks run on the loop
+/// thread), then shuts the loop down, whether `body` returned or threw.
+///
+/// ```swift
+/// try await withEventLoop { loop in
+///     try await loop.sleep(for: .milliseconds(10))
+/// }
+/// ```
+public func withEventLoop<Result: Sendable>(
+    configuration: EventLoop.Configuration = EventLoop.Configuration(),
+    _ body: @Sendable (EventLoop) async throws -> Result
+) async throws -> Result {
+    let loop = try EventLoop(configuration: configuration)
+    do {
+        let result = try await loop.run { try await body(loop) }
+        await loop.shutdown()
+        return result
+    } catch {
+        await loop.shutdown()
+        throw error
+    }
+}

@@ -1,0 +1,72 @@
+import CLiburing
+import Synchronization
+
+extension EventLoop: TaskExecutor {
+    /// Queues a job. On the loop thread this is a plain append; from other threads the
+    /// job goes through a locked queue and one coalesced eventfd wake-up.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        schedule(ScheduledJob(job: UnownedJob(job), isolatedToSerialExecutor: false))
+    }
+
+    func schedule(_ scheduled: ScheduledJob) {
+        if isCurrent {
+            ready.append(scheduled)
+            return
+        }
+        let accepted = remote.withLock { work in
+            guard !work.exited else { return false }
+            work.jobs.append(scheduled)
+            return true
+        }
+        if accepted {
+            wake()
+        } else {
+            // The loop has exited: run the job on the global pool rather than lose it.
+            // Torus operations it starts throw `.loopShutDown`.
+            globalConcurrentExecutor.enqueue(ExecutorJob(scheduled.job))
+        }
+    }
+
+    /// Asks the loop, from any thread, to cancel an operation.
+    func requestCancel(_ id: OperationID) {
+        if isCurrent {
+            cancel(id)
+            return
+        }
+        let accepted = remote.withLock { work in
+            guard !work.exited else { return false }
+            work.cancellations.append(id)
+            return true
+        }
+        if accepted { wake() }
+    }
+
+    /// Wakes the loop out of `io_uring_enter`; one eventfd write however many threads
+    /// call it before the loop drains the remote queue.
+    func wake() {
+        if !wakePending.exchange(true, ordering: .sequentiallyConsistent) {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    /// The wake read completed: drain what other threads queued and re-arm the read.
+    func handleWake() {
+        counters.wakeups &+= 1
+        wakePending.store(false, ordering: .sequentiallyConsistent)
+        var stop = false
+        remote.withLock { work in
+            swap(&work.jobs, &remoteSpare.jobs)
+            swap(&work.cancellations, &remoteSpare.cancellations)
+            stop = work.stopRequested
+        }
+        ready.append(contentsOf: remoteSpare.jobs)
+        remoteSpare.jobs.removeAll(keepingCapacity: true)
+        for id in remoteSpare.cancellations { cancel(id) }
+        remoteSpare.cancellations.removeAll(keepingCapacity: true)
+        if stop { beginShutdown() }
+        if lifecycle.load(ordering: .relaxed) != Lifecycle.exited.rawValue {
+            reactor.prepareWakeRead(fd: wakeFD, buffer: wakeBuffer)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+extension EventLoop {
+    /// How a loop is built. The defaults suit a server with a few thousand connections.
+    public struct Configuration: Sendable {
+        /// SQ ring entries (a power of two). A full SQ is submitted, never dropped.
+        public var submissionQueueEntries: UInt32 = 1024
+        /// CQ ring entries; multishot operations can post many CQEs per SQE.
+        public var completionQueueEntries: UInt32 = 8192
+        /// Operation slots allocated up front; the table grows by 1,024 when exhausted.
+        public var initialOperationSlots: Int = 1024
+        /// Jobs run before the loop checks for completions again, so a busy task
+        /// cannot starve I/O.
+        public var jobBudgetPerTurn: Int = 512
+        /// The loop thread's name, as `top -H` and debuggers show it.
+        public var threadName: String = "torus-loop"
+
+        /// The default configuration.
+        public init() {}
+    }
+}

@@ -1,0 +1,31 @@
+/// Counters a loop keeps about itself, read with ``EventLoop/statistics``.
+///
+/// Tests use them for leak checks (slots and descriptors back to zero) and benchmarks
+/// for syscalls per operation.
+public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
+    /// SQEs the kernel consumed: operations, linked timeouts, cancellations, wake reads.
+    public var operationsSubmitted: UInt64 = 0
+    /// CQEs reaped.
+    public var completionsReaped: UInt64 = 0
+    /// `io_uring_enter` system calls.
+    public var kernelEnters: UInt64 = 0
+    /// Wake-ups from other threads (eventfd reads completed).
+    public var wakeups: UInt64 = 0
+    /// Swift jobs (task slices) the loop ran.
+    public var jobsRun: UInt64 = 0
+    /// Completions whose slot had been reused (ignored by the generation check).
+    public var staleCompletions: UInt64 = 0
+    /// Operation slots in use now.
+    public var operationSlotsInUse: Int = 0
+    /// Descriptors (sockets, files) the loop owns now.
+    public var descriptorsOwned: Int = 0
+
+    /// Zeroed counters.
+    public init() {}
+
+    public var description: String {
+        "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) "
+            + "wakeups=\(wakeups) jobs=\(jobsRun) stale=\(staleCompletions) "
+            + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned)"
+    }
+}

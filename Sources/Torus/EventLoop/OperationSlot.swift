@@ -1,0 +1,33 @@
+import CLiburing
+
+/// Per-operation state, preallocated and reused: nothing is allocated per operation.
+///
+/// A slot is either an SQE-backed operation (one CQE, or two with a linked timeout), a
+/// multishot operation whose CQEs go to a ``CompletionSink``, or a pure waiter
+/// completed by the loop itself (an accept waiting for the next connection).
+struct OperationSlot {
+    var generation: UInt32 = 1
+    var inUse = false
+    /// Whether an SQE for this slot reached the ring (so cancelling needs ASYNC_CANCEL).
+    var submitted = false
+    /// CQEs still expected before the waiter may resume (2 with a linked timeout).
+    var pendingCompletions: UInt8 = 0
+    var cancelRequested = false
+    var timedOut = false
+    var result: Int32 = 0
+    var flags: UInt32 = 0
+    var continuation: UnsafeContinuation<Completion, Never>?
+    /// Receives every CQE of a multishot operation.
+    var sink: (any CompletionSink)?
+    /// Storage the kernel reads at submission: the timeout of a sleep or linked timeout.
+    var timespec = __kernel_timespec()
+    /// Storage for a socket address the kernel reads (connect).
+    var address = sockaddr_storage()
+    var addressLength: socklen_t = 0
+}
+
+/// The receiver of a multishot operation's completions (`IORING_CQE_F_MORE`).
+protocol CompletionSink: AnyObject {
+    /// Called on the loop thread for each CQE; the last one lacks `IORING_CQE_F_MORE`.
+    func receive(result: Int32, flags: UInt32, loop: EventLoop)
+}

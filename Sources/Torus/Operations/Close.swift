@@ -1,0 +1,10 @@
+import CLiburing
+
+/// Closes a descriptor.
+struct Close: IOOperation {
+    var fd: Int32
+
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
+        io_uring_prep_close(sqe, fd)
+    }
+}

@@ -1,0 +1,10 @@
+import CLiburing
+
+/// Flushes a file's data and metadata to its device.
+struct Fsync: IOOperation {
+    var fd: Int32
+
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
+        io_uring_prep_fsync(sqe, fd, 0)
+    }
+}

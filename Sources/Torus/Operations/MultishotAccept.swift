@@ -1,0 +1,11 @@
+import CLiburing
+
+/// Accepts connections until cancelled: one CQE per connection, the last without
+/// IORING_CQE_F_MORE. Accepted sockets are close-on-exec.
+struct MultishotAccept: IOOperation {
+    var fd: Int32
+
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
+        io_uring_prep_multishot_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+    }
+}

@@ -1,0 +1,8 @@
+import CLiburing
+
+/// A no-op round trip through the reactor: measures the runtime's own overhead.
+struct Nop: IOOperation {
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
+        io_uring_prep_nop(sqe)
+    }
+}

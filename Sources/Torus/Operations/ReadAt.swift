@@ -1,0 +1,12 @@
+import CLiburing
+
+/// Reads from a file at an offset.
+struct ReadAt: IOOperation {
+    var fd: Int32
+    var buffer: UnsafeMutableRawBufferPointer
+    var offset: UInt64
+
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
+        io_uring_prep_read(sqe, fd, buffer.baseAddress, UInt32(clamping: buffer.count), offset)
+    }
+}

@@ -1,0 +1,11 @@
+import CLiburing
+
+/// Receives up to `buffer.count` bytes from a socket; 0 means the peer closed.
+struct Receive: IOOperation {
+    var fd: Int32
+    var buffer: UnsafeMutableRawBufferPointer
+
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
+        io_uring_prep_recv(sqe, fd, buffer.baseAddress, buffer.count, 0)
+    }
+}

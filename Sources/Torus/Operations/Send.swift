@@ -1,0 +1,11 @@
+import CLiburing
+
+/// Sends bytes on a socket; MSG_NOSIGNAL turns a closed peer into EPIPE, never SIGPIPE.
+struct Send: IOOperation {
+    var fd: Int32
+    var bytes: UnsafeRawBufferPointer
+
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
+        io_uring_prep_send(sqe, fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+    }
+}

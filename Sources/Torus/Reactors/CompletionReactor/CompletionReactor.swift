@@ -1,0 +1,97 @@
+import CLiburing
+import SystemPackage
+
+/// The io_uring reactor: "do it, tell me when it is done".
+///
+/// Operations are prepared straight into the SQ ring, submitted once per loop turn,
+/// and their CQEs reaped in batches and handed to the loop, which resumes the waiting
+/// task. Confined to the loop thread.
+final class CompletionReactor {
+    @exclusivity(unchecked) private var ring: Ring
+    private let completions: UnsafeMutablePointer<torus_completion>
+    private static let reapBatch: UInt32 = 256
+
+    init(configuration: EventLoop.Configuration) throws(Errno) {
+        ring = try Ring(
+            entries: configuration.submissionQueueEntries,
+            completionEntries: configuration.completionQueueEntries)
+        completions = .allocate(capacity: Int(Self.reapBatch))
+    }
+
+    deinit { completions.deallocate() }
+
+    /// Makes the calling thread the ring's only submitter.
+    func enable() throws(Errno) { try ring.enable() }
+
+    /// The ring's setup flags (SINGLE_ISSUER, DEFER_TASKRUN, ...) as accepted by the kernel.
+    var setupFlags: UInt32 { ring.setupFlags }
+    var enterCalls: UInt64 { ring.enterCalls }
+    var submitted: UInt64 { ring.submitted }
+
+    /// Queues `operation` under `id`, followed by a linked timeout when `timeout` is set.
+    /// The slot provides storage the kernel reads at submission.
+    @inline(__always)
+    func prepare<Operation: IOOperation>(
+        _ operation: borrowing Operation, id: OperationID,
+        slot: UnsafeMutablePointer<OperationSlot>, timeout: Duration?
+    ) {
+        if timeout != nil { ring.reserve(2) }
+        let sqe = ring.nextSubmission()
+        operation.prepare(sqe, slot: slot)
+        io_uring_sqe_set_data64(sqe, id.userData)
+        guard let timeout else { return }
+        sqe.pointee.flags |= TORUS_IOSQE_IO_LINK
+        slot.pointee.timespec = __kernel_timespec(timeout)
+        let timeoutSQE = ring.nextSubmission()
+        io_uring_prep_link_timeout(timeoutSQE, &slot.pointee.timespec, 0)
+        io_uring_sqe_set_data64(timeoutSQE, id.userData | OperationID.linkedTimeoutBit)
+    }
+
+    /// Asks the kernel to cancel the operation submitted under `userData`; the operation
+    /// still delivers its own CQE (usually -ECANCELED).
+    func prepareCancel(userData: UInt64) {
+        let sqe = ring.nextSubmission()
+        io_uring_prep_cancel64(sqe, userData, 0)
+        io_uring_sqe_set_data64(sqe, OperationID.ignoredUserData)
+    }
+
+    /// Queues a raw NOP carrying any `user_data` (tests inject stale completions with it).
+    func prepareRawNop(userData: UInt64) {
+        let sqe = ring.nextSubmission()
+        io_uring_prep_nop(sqe)
+        io_uring_sqe_set_data64(sqe, userData)
+    }
+
+    /// Queues the 8-byte read of the loop's wake eventfd.
+    func prepareWakeRead(fd: Int32, buffer: UnsafeMutablePointer<UInt64>) {
+        let sqe = ring.nextSubmission()
+        io_uring_prep_read(sqe, fd, buffer, 8, 0)
+        io_uring_sqe_set_data64(sqe, OperationID.wakeUserData)
+    }
+
+    /// Submits what is queued, enters the kernel (blocking for a completion only when
+    /// `blocking`), then hands every ready CQE to `handle`. Returns CQEs reaped.
+    @inline(__always)
+    func pump(blocking: Bool, _ handle: (torus_completion) -> Void) -> Int {
+        if blocking { ring.submitAndWait() } else { ring.submitAndPoll() }
+        var total = 0
+        while true {
+            let count = ring.reap(into: completions, max: Self.reapBatch)
+            for index in 0..<count { handle(completions[index]) }
+            total += count
+            if count < Self.reapBatch { return total }
+        }
+    }
+}
+
+extension __kernel_timespec {
+    /// A relative timespec; negative durations become zero.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        if seconds < 0 || (seconds == 0 && attoseconds < 0) {
+            self.init(tv_sec: 0, tv_nsec: 0)
+        } else {
+            self.init(tv_sec: seconds, tv_nsec: attoseconds / 1_000_000_000)
+        }
+    }
+}
