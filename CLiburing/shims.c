@@ -2,6 +2,7 @@
 // every Swift module sees one copy of it.
 #define _GNU_SOURCE
 #include "CLiburing.h"
+#include <sys/syscall.h>
 
 static _Thread_local void *current_loop;
 
@@ -14,4 +15,9 @@ void torus_set_thread_name(const char *name) {
     strncpy(truncated, name, sizeof truncated - 1);
     truncated[sizeof truncated - 1] = 0;
     pthread_setname_np(pthread_self(), truncated);
+}
+
+int torus_enable_rings(struct io_uring *ring) {
+    int result = (int)syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+    return result < 0 ? -errno : result;
 }

@@ -104,6 +104,10 @@ static inline uint64_t torus_pthread_cpu_ns(pthread_t thread) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/// Enables a ring created with IORING_SETUP_R_DISABLED; the caller becomes its
+/// submitter. liburing 2.3 declares io_uring_enable_rings but does not export it.
+int torus_enable_rings(struct io_uring *ring);
+
 /// `AT_EMPTY_PATH` (a GNU extension the Glibc module hides from Swift).
 static const int TORUS_AT_EMPTY_PATH = 0x1000;
 

@@ -55,7 +55,7 @@ struct Ring: ~Copyable {
 
     /// Enables the ring; the calling thread becomes its only submitter.
     func enable() throws(Errno) {
-        let result = io_uring_enable_rings(ring)
+        let result = torus_enable_rings(ring)
         if result < 0 { throw Errno(rawValue: -result) }
     }
 
