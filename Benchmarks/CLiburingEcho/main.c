@@ -205,6 +205,14 @@ static void install_signals(void)
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, NULL);
+
+    /* A parent's thread may have spawned us with signals blocked (libdispatch workers
+     * block nearly all): unblock the ones that stop us. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 }
 
 /* Try the fastest ring setup first, dropping optional flags on -EINVAL. */

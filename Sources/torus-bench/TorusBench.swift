@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `torus-bench`: measures Torus against plain C servers doing the same work.
+@main
+struct TorusBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "torus-bench",
+        abstract: "Throughput and CPU cost of Torus, side by side with C reference servers.",
+        subcommands: [EchoCommand.self, NopCommand.self, ServeCommand.self],
+        defaultSubcommand: EchoCommand.self
+    )
+}
