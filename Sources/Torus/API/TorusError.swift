@@ -50,6 +50,7 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// One line naming the operation and the reason, e.g. `read failed: Connection reset by peer`.
     public var description: String {
         switch reason {
         case .system(let errno): "\(operation.rawValue) failed: \(errno)"

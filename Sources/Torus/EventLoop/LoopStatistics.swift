@@ -23,6 +23,7 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     /// Zeroed counters.
     public init() {}
 
+    /// All counters on one line.
     public var description: String {
         "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) "
             + "wakeups=\(wakeups) jobs=\(jobsRun) stale=\(staleCompletions) "
