@@ -21,3 +21,11 @@ int torus_enable_rings(struct io_uring *ring) {
     int result = (int)syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
     return result < 0 ? -errno : result;
 }
+
+int torus_statx(int fd, struct statx *buffer) {
+    return statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, buffer);
+}
+
+int torus_accept4(int fd, int flags) {
+    return accept4(fd, NULL, NULL, flags);
+}

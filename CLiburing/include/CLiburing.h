@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -107,6 +108,13 @@ static inline uint64_t torus_pthread_cpu_ns(pthread_t thread) {
 /// Enables a ring created with IORING_SETUP_R_DISABLED; the caller becomes its
 /// submitter. liburing 2.3 declares io_uring_enable_rings but does not export it.
 int torus_enable_rings(struct io_uring *ring);
+
+/// statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, buffer): a descriptor's metadata
+/// (glibc hides statx from Swift without _GNU_SOURCE). Returns 0 or -1 with errno.
+int torus_statx(int fd, struct statx *buffer);
+
+/// accept4 (a GNU extension the Glibc module hides from Swift).
+int torus_accept4(int fd, int flags);
 
 /// `AT_EMPTY_PATH` (a GNU extension the Glibc module hides from Swift).
 static const int TORUS_AT_EMPTY_PATH = 0x1000;

@@ -29,6 +29,8 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case loopShutDown
         /// A synchronous call was made off the handle's loop thread.
         case notOnLoop
+        /// io_uring was asked for but cannot be used here; the text says why.
+        case ioUringUnavailable(String)
         /// A host name had no usable address; the text is the resolver's message.
         case unresolvable(String)
     }
@@ -58,6 +60,7 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case .closed: "\(operation.rawValue) on a closed handle"
         case .invalidArgument(let text): "\(operation.rawValue): invalid argument: \(text)"
         case .loopShutDown: "\(operation.rawValue): the event loop is shut down"
+        case .ioUringUnavailable(let why): "\(operation.rawValue): io_uring unavailable: \(why)"
         case .notOnLoop: "\(operation.rawValue) must run on the handle's event loop (inside loop.run)"
         case .unresolvable(let text): "\(operation.rawValue) failed: \(text)"
         }

@@ -45,7 +45,7 @@ final class Descriptor: @unchecked Sendable {
         let fd = try open(for: .close)
         self.fd = -1
         loop.descriptors[fd] = nil
-        if inFlight > 0 { _ = await loop.submit(CancelDescriptor(fd: fd)) }
+        if inFlight > 0 { await loop.cancelOperations(on: fd) }
         let result = await loop.submit(Close(fd: fd)).result
         if result < 0 { throw TorusError(.close, .system(Errno(rawValue: -result))) }
     }

@@ -1,15 +1,32 @@
 import CLiburing
+import Glibc
 
 extension EventLoop {
-    /// Submits `operation` and suspends until its CQE (and its linked timeout's, when
-    /// `timeout` is set) has arrived. Runs on the loop thread; allocates nothing.
+    /// Runs `operation` on the loop's reactor and returns its result. Runs on the loop
+    /// thread; allocates nothing.
     ///
-    /// If the task is cancelled meanwhile, the loop asks the kernel to cancel the
-    /// operation and still waits for its CQE, so a buffer the operation writes into is
-    /// never handed back while the kernel may write to it.
+    /// io_uring: the SQE is queued and the task suspends until its CQE (and its linked
+    /// timeout's) arrives. epoll: the non-blocking call is tried at once and the task
+    /// suspends only on EAGAIN, until the descriptor is ready.
+    ///
+    /// If the task is cancelled meanwhile the operation is cancelled, and a buffer it
+    /// writes into is never handed back while the kernel (or a pool thread) may still
+    /// write to it.
     @inline(__always)
     func submit<Operation: IOOperation>(_ operation: Operation, timeout: Duration? = nil) async -> Completion {
         assert(isCurrent, "operations are submitted on their loop's thread")
+        switch reactor {
+        case .completion(let completion):
+            return await submit(operation, to: completion, timeout: timeout)
+        case .selector(let selector):
+            return await submit(operation, to: selector, timeout: timeout)
+        }
+    }
+
+    @inline(__always)
+    private func submit<Operation: IOOperation>(
+        _ operation: Operation, to reactor: CompletionReactor, timeout: Duration?
+    ) async -> Completion {
         let id = slots.allocate()
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
@@ -31,21 +48,94 @@ extension EventLoop {
         }
     }
 
-    /// Starts a multishot operation whose CQEs all go to `sink`; returns its ID, which
-    /// ``cancel(_:)`` accepts.
+    @inline(__always)
+    private func submit<Operation: IOOperation>(
+        _ operation: Operation, to reactor: SelectorReactor, timeout: Duration?
+    ) async -> Completion {
+        switch operation.selectorPlan {
+        case .immediate:
+            var state = AttemptState()
+            reactor.countSystemCall()
+            return Completion(result: operation.attempt(&state), flags: 0, cancelled: false, timedOut: false)
+        case .timer(let deadline):
+            return await suspendAsWaiter { reactor.addTimer(deadline: deadline, id: $0, action: .fire) }
+        case .blocking(let call):
+            // `inFlight`: a pool thread may be using the caller's buffer, so cancelling
+            // waits for the call to finish instead of resuming the task early.
+            return await suspendAsWaiter(inFlight: true) { reactor.pool.submit(call, id: $0) }
+        case .whenReady(let fd, let interest):
+            let registered = reactor.register(fd)
+            if registered < 0 { return Completion(result: registered, flags: 0, cancelled: false, timedOut: false) }
+            let deadline = timeout.map { BootClock.nowNanoseconds &+ UInt64(__kernel_timespec($0).nanoseconds) }
+            var state = AttemptState()
+            while true {
+                reactor.countSystemCall()
+                let result = operation.attempt(&state)
+                if result != -EAGAIN && result != -EWOULDBLOCK {
+                    return Completion(result: result, flags: 0, cancelled: false, timedOut: false)
+                }
+                let readiness = await suspendAsWaiter { id in
+                    reactor.wait(on: fd, for: interest, id: id)
+                    if let deadline { reactor.addTimer(deadline: deadline, id: id, action: .timeOut) }
+                }
+                if readiness.result != 0 { return readiness }
+            }
+        }
+    }
+
+    /// Starts a multishot operation whose results all go to `sink`; returns its ID, which
+    /// ``cancel(_:)`` accepts. The last result comes without `IORING_CQE_F_MORE`.
     func submitMultishot<Operation: IOOperation>(_ operation: Operation, sink: any CompletionSink) -> OperationID {
         assert(isCurrent, "operations are submitted on their loop's thread")
         let id = slots.allocate()
         let slot = slots[id.index]
         slot.pointee.sink = sink
-        reactor.prepare(operation, id: id, slot: slot, timeout: nil)
         slot.pointee.submitted = true
+        switch reactor {
+        case .completion(let completion):
+            completion.prepare(operation, id: id, slot: slot, timeout: nil)
+        case .selector(let selector):
+            guard case .whenReady(let fd, _) = operation.selectorPlan else {
+                preconditionFailure("multishot operations wait for readiness")
+            }
+            slot.pointee.multishot = operation
+            let registered = selector.register(fd)
+            if registered < 0 {
+                slots.release(id.index)
+                sink.receive(result: registered, flags: 0, loop: self)
+                return id
+            }
+            selector.setMultishot(on: fd, id: id)
+            // Connections may be waiting already; their edge may have passed.
+            driveMultishot(id, selector: selector)
+        }
         return id
+    }
+
+    /// Selector reactor: repeats a multishot operation's attempt until EAGAIN, handing
+    /// each result to its sink; an error ends it, as it ends an io_uring multishot.
+    func driveMultishot(_ id: OperationID, selector: SelectorReactor) {
+        while let slot = slots.slot(for: id), let operation = slot.pointee.multishot, let sink = slot.pointee.sink {
+            var state = AttemptState()
+            selector.countSystemCall()
+            let result = operation.attempt(&state)
+            if result == -EAGAIN || result == -EWOULDBLOCK { return }
+            if result >= 0 {
+                sink.receive(result: result, flags: IORING_CQE_F_MORE, loop: self)
+                continue
+            }
+            if case .whenReady(let fd, _) = operation.selectorPlan { selector.setMultishot(on: fd, id: nil) }
+            slots.release(id.index)
+            sink.receive(result: result, flags: 0, loop: self)
+            return
+        }
     }
 
     /// Suspends until ``resumeWaiter(_:result:)`` names the waiter, or its task is
     /// cancelled (then the result is -ECANCELED). `register` receives the waiter's ID.
-    func suspendAsWaiter(_ register: (OperationID) -> Void) async -> Completion {
+    /// An `inFlight` waiter stands for work another thread is doing with the caller's
+    /// memory: cancelling it does not resume it early.
+    func suspendAsWaiter(inFlight: Bool = false, _ register: (OperationID) -> Void) async -> Completion {
         assert(isCurrent, "waiters suspend on their loop's thread")
         let id = slots.allocate()
         return await withTaskCancellationHandler {
@@ -58,6 +148,7 @@ extension EventLoop {
                     finishOne(slot, id: id)
                     return
                 }
+                slot.pointee.submitted = inFlight
                 register(id)
             }
         } onCancel: {
@@ -75,23 +166,86 @@ extension EventLoop {
         return true
     }
 
-    /// Cancels an operation or waiter on the loop thread. An SQE in flight gets an
-    /// ASYNC_CANCEL and still completes through its own CQE; a waiter resumes at once.
+    /// Selector reactor: a timer came due: a sleep completes, a per-call timeout cancels
+    /// the operation still waiting. Stale timers (their operation finished) are dropped.
+    func expire(_ timer: TimerQueue.Entry) {
+        guard let slot = slots.slot(for: timer.id), slot.pointee.continuation != nil else { return }
+        switch timer.action {
+        case .fire:
+            slot.pointee.result = -ETIME
+        case .timeOut:
+            slot.pointee.timedOut = true
+            slot.pointee.result = -ECANCELED
+        }
+        finishOne(slot, id: timer.id)
+    }
+
+    /// From a pool thread: the blocking call for `id` returned `result`.
+    func postCompletion(_ id: OperationID, result: Int32) {
+        let accepted = remote.withLock { work in
+            guard !work.exited else { return false }
+            work.completions.append(PostedCompletion(id: id, result: result))
+            return true
+        }
+        if accepted { wake() }
+    }
+
+    /// Cancels an operation or waiter on the loop thread. An io_uring SQE in flight gets
+    /// an ASYNC_CANCEL and still completes through its own CQE; a pool call finishes
+    /// first; a waiter resumes at once; a multishot operation delivers its last result.
     func cancel(_ id: OperationID) {
         guard let slot = slots.slot(for: id), !slot.pointee.cancelRequested else { return }
         slot.pointee.cancelRequested = true
-        if slot.pointee.submitted {
-            reactor.prepareCancel(userData: id.userData)
-        } else if slot.pointee.continuation != nil {
-            slot.pointee.result = -ECANCELED
-            finishOne(slot, id: id)
-        }
+        switch reactor {
+        case .completion(let completion) where slot.pointee.submitted:
+            completion.prepareCancel(userData: id.userData)
+        case .selector(let selector) where slot.pointee.sink != nil:
+            let sink = slot.pointee.sink!
+            if case .whenReady(let fd, _) = slot.pointee.multishot?.selectorPlan { selector.setMultishot(on: fd, id: nil) }
+            slots.release(id.index)
+            sink.receive(result: -ECANCELED, flags: 0, loop: self)
+        case .selector where slot.pointee.submitted:
+            break  // A pool thread is making the call; its completion resumes the waiter.
+        default:
+            if slot.pointee.continuation != nil {
+                slot.pointee.result = -ECANCELED
+                finishOne(slot, id: id)
+            }
         // Otherwise the operation has not started; it sees the flag when it does.
+        }
     }
 
-    /// Fails fast when the loop is shutting down or the caller is on another thread.
+    /// Cancels every operation waiting on `fd`, which is about to be closed; they
+    /// complete with -ECANCELED (the caller sees `.closed`).
+    func cancelOperations(on fd: Int32) async {
+        switch reactor {
+        case .completion:
+            _ = await submit(CancelDescriptor(fd: fd))
+        case .selector(let selector):
+            for id in selector.removeWaiters(on: fd) { cancel(id) }
+        }
+    }
+
+    /// Extra `socket(2)` type flags this loop's reactor needs (non-blocking for epoll).
+    var socketTypeFlags: Int32 {
+        if case .selector = reactor { return Int32(SOCK_NONBLOCK.rawValue) }
+        return 0
+    }
+
+    /// Fails fast when the loop is shutting down.
     @inline(__always)
     func checkUsable(_ operation: TorusError.Operation) throws(TorusError) {
         if isShuttingDown { throw TorusError(operation, .loopShutDown) }
     }
+}
+
+extension __kernel_timespec {
+    /// The timespec as nanoseconds.
+    var nanoseconds: Int64 { Int64(tv_sec) * 1_000_000_000 + Int64(tv_nsec) }
+}
+
+/// A blocking call's result, posted by a pool thread for the loop to deliver.
+struct PostedCompletion {
+    var id: OperationID
+    var result: Int32
 }

@@ -43,6 +43,7 @@ extension EventLoop {
             return taken
         }
         for scheduled in jobs { globalConcurrentExecutor.enqueue(ExecutorJob(scheduled.job)) }
+        if case .selector(let selector) = reactor { selector.pool.stop() }
         close(wakeFD)
         for waiter in waiters { waiter.resume() }
     }

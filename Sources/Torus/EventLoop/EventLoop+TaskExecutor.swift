@@ -58,15 +58,18 @@ extension EventLoop: TaskExecutor {
         remote.withLock { work in
             swap(&work.jobs, &remoteSpare.jobs)
             swap(&work.cancellations, &remoteSpare.cancellations)
+            swap(&work.completions, &remoteSpare.completions)
             stop = work.stopRequested
         }
         ready.append(contentsOf: remoteSpare.jobs)
         remoteSpare.jobs.removeAll(keepingCapacity: true)
         for id in remoteSpare.cancellations { cancel(id) }
         remoteSpare.cancellations.removeAll(keepingCapacity: true)
+        for posted in remoteSpare.completions { resumeWaiter(posted.id, result: posted.result) }
+        remoteSpare.completions.removeAll(keepingCapacity: true)
         if stop { beginShutdown() }
-        if lifecycle.load(ordering: .relaxed) != Lifecycle.exited.rawValue {
-            reactor.prepareWakeRead(fd: wakeFD, buffer: wakeBuffer)
+        if case .completion(let completion) = reactor, lifecycle.load(ordering: .relaxed) != Lifecycle.exited.rawValue {
+            completion.prepareWakeRead(fd: wakeFD, buffer: wakeBuffer)
         }
     }
 }

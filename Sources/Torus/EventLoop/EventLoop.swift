@@ -23,7 +23,9 @@ public final class EventLoop: @unchecked Sendable {
 
     /// How this loop was built.
     public let configuration: Configuration
-    let reactor: CompletionReactor
+    /// The reactor this loop runs on: `.ioUring` or `.epoll`, never `.automatic`.
+    public let backend: Backend
+    let reactor: Reactor
     @exclusivity(unchecked) var slots: OperationSlots
     @exclusivity(unchecked) var ready = Deque<ScheduledJob>()
     @exclusivity(unchecked) var counters = LoopStatistics()
@@ -40,22 +42,35 @@ public final class EventLoop: @unchecked Sendable {
     let logger = Logger(label: "torus.eventloop")
     private var thread = pthread_t()
 
-    /// Starts a loop thread with its own io_uring.
+    /// Starts a loop thread on the configured backend (io_uring, or epoll).
     ///
-    /// - Throws: ``TorusError`` (operation `.eventLoop`) when io_uring cannot be set up,
-    ///   e.g. EPERM under a seccomp filter or ENOSYS on an old kernel.
+    /// - Throws: ``TorusError`` (operation `.eventLoop`): `.ioUringUnavailable` when
+    ///   io_uring was asked for explicitly and cannot be used (EPERM under a seccomp
+    ///   filter, ENOSYS on an old kernel, the `io_uring_disabled` sysctl); `.system`
+    ///   when the reactor cannot be set up.
     public init(configuration: Configuration = Configuration()) throws {
         self.configuration = configuration
+        backend = try configuration.backend.resolved()
+        wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        if wakeFD < 0 { throw TorusError(.eventLoop, .system(.last)) }
+        let selector: SelectorReactor?
         do {
-            reactor = try CompletionReactor(configuration: configuration)
+            switch backend {
+            case .epoll:
+                selector = try SelectorReactor(wakeFD: wakeFD, configuration: configuration)
+                reactor = .selector(selector!)
+            default:
+                selector = nil
+                reactor = .completion(try CompletionReactor(configuration: configuration))
+            }
         } catch {
+            close(wakeFD)
             throw TorusError(.eventLoop, .system(error))
         }
         slots = OperationSlots(initialCapacity: configuration.initialOperationSlots)
-        wakeFD = eventfd(0, Int32(EFD_CLOEXEC))
-        if wakeFD < 0 { throw TorusError(.eventLoop, .system(.last)) }
         serialExecutor = LoopSerialExecutor()
         serialExecutor.loop = self
+        selector?.pool.loop = self
         try startThread()
     }
 
@@ -95,8 +110,15 @@ public final class EventLoop: @unchecked Sendable {
 
     func snapshot() -> LoopStatistics {
         var statistics = counters
-        statistics.operationsSubmitted = reactor.submitted
-        statistics.kernelEnters = reactor.enterCalls
+        switch reactor {
+        case .completion(let completion):
+            statistics.operationsSubmitted = completion.submitted
+            statistics.kernelEnters = completion.enterCalls
+            statistics.systemCalls = completion.enterCalls
+        case .selector(let selector):
+            statistics.kernelEnters = selector.waits
+            statistics.systemCalls = selector.systemCalls
+        }
         statistics.operationSlotsInUse = slots.inUse
         statistics.descriptorsOwned = descriptors.count
         return statistics
@@ -134,15 +156,17 @@ public final class EventLoop: @unchecked Sendable {
 
     private func threadMain(_ start: ThreadStart) {
         torus_set_thread_name(configuration.threadName)
-        do {
-            try reactor.enable()
-        } catch {
-            start.error.withLock { $0 = TorusError(.eventLoop, .system(error)) }
-            start.started.signal()
-            return
+        if case .completion(let completion) = reactor {
+            do {
+                try completion.enable()
+            } catch {
+                start.error.withLock { $0 = TorusError(.eventLoop, .system(error)) }
+                start.started.signal()
+                return
+            }
+            completion.prepareWakeRead(fd: wakeFD, buffer: wakeBuffer)
         }
         torus_set_current_loop(Unmanaged.passUnretained(self).toOpaque())
-        reactor.prepareWakeRead(fd: wakeFD, buffer: wakeBuffer)
         start.started.signal()
         // The thread keeps the loop alive until it exits.
         withExtendedLifetime(self) { runUntilExit() }
@@ -157,10 +181,22 @@ public final class EventLoop: @unchecked Sendable {
             {
                 break
             }
-            let reaped = reactor.pump(blocking: ready.isEmpty) { completion in
-                dispatch(completion)
+            switch reactor {
+            case .completion(let completion):
+                let reaped = completion.pump(blocking: ready.isEmpty) { dispatch($0) }
+                counters.completionsReaped &+= UInt64(reaped)
+            case .selector(let selector):
+                let handled = selector.pump(
+                    blocking: ready.isEmpty,
+                    ready: { resumeWaiter($0, result: 0) },
+                    multishot: { driveMultishot($0, selector: selector) },
+                    wake: {
+                        _ = read(wakeFD, wakeBuffer, 8)
+                        handleWake()
+                    },
+                    timer: { expire($0) })
+                counters.completionsReaped &+= UInt64(handled)
             }
-            counters.completionsReaped &+= UInt64(reaped)
         }
         exit()
     }
@@ -241,6 +277,7 @@ extension EventLoop {
     struct RemoteWork: ~Copyable {
         var jobs: [ScheduledJob] = []
         var cancellations: [OperationID] = []
+        var completions: [PostedCompletion] = []
         var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
         var stopRequested = false
         var exited = false

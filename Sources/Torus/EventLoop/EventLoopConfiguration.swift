@@ -10,6 +10,12 @@ extension EventLoop {
         /// Jobs run before the loop checks for completions again, so a busy task
         /// cannot starve I/O.
         public var jobBudgetPerTurn: Int = 512
+        /// The reactor: `.automatic` (the default) picks io_uring when the process may
+        /// use it and epoll otherwise; `TORUS_BACKEND=io_uring|epoll` overrides.
+        public var backend: Backend = .automatic
+        /// Threads that run regular-file I/O for an epoll loop (epoll cannot wait on
+        /// regular files); started on first use. io_uring loops need none.
+        public var blockingPoolThreads: Int = 4
         /// The loop thread's name, as `top -H` and debuggers show it.
         public var threadName: String = "torus-loop"
 

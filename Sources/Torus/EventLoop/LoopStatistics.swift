@@ -9,6 +9,9 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     public var completionsReaped: UInt64 = 0
     /// `io_uring_enter` system calls.
     public var kernelEnters: UInt64 = 0
+    /// System calls the loop thread made for I/O: `io_uring_enter` on io_uring;
+    /// `epoll_wait`, `epoll_ctl` and each non-blocking attempt on epoll.
+    public var systemCalls: UInt64 = 0
     /// Wake-ups from other threads (eventfd reads completed).
     public var wakeups: UInt64 = 0
     /// Swift jobs (task slices) the loop ran.
@@ -25,7 +28,7 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
 
     /// All counters on one line.
     public var description: String {
-        "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) "
+        "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) syscalls=\(systemCalls) "
             + "wakeups=\(wakeups) jobs=\(jobsRun) stale=\(staleCompletions) "
             + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned)"
     }

@@ -19,6 +19,9 @@ struct OperationSlot {
     var continuation: UnsafeContinuation<Completion, Never>?
     /// Receives every CQE of a multishot operation.
     var sink: (any CompletionSink)?
+    /// Selector reactor: the multishot operation to repeat on each readiness edge
+    /// (small operations fit the existential's inline buffer: no allocation).
+    var multishot: (any IOOperation)?
     /// Storage the kernel reads at submission: the timeout of a sleep or linked timeout.
     var timespec = __kernel_timespec()
     /// Storage for a socket address the kernel reads (connect).

@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Cancels every operation in flight on a descriptor (before it is closed).
 struct CancelDescriptor: IOOperation {
@@ -6,5 +7,12 @@ struct CancelDescriptor: IOOperation {
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_cancel_fd(sqe, fd, UInt32(IORING_ASYNC_CANCEL_ALL))
+    }
+
+    var selectorPlan: SelectorPlan { .immediate }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        // The selector cancels its waiters on `fd` itself (EventLoop.cancelOperations(on:)).
+        0
     }
 }

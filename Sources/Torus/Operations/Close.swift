@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Closes a descriptor.
 struct Close: IOOperation {
@@ -6,5 +7,11 @@ struct Close: IOOperation {
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_close(sqe, fd)
+    }
+
+    var selectorPlan: SelectorPlan { .immediate }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        .syscallResult(Int(Glibc.close(fd)))
     }
 }

@@ -1,12 +1,54 @@
 import CLiburing
+import Glibc
 
-/// One kernel operation, described once for every reactor.
+/// One kernel operation, described once for both reactors.
 ///
-/// Each conforming type lives in its own file and knows how to fill an io_uring SQE
-/// (the pattern of monoio's `driver/op/*.rs`): adding an operation touches one file.
-/// The selector reactor will add its readiness interest and non-blocking attempt here.
+/// Each conforming type lives in its own file and knows how to fill an io_uring SQE,
+/// and, for the selector reactor, what to wait for and which non-blocking call to try
+/// (the seam of monoio's `driver/op/*.rs`: `uring_op`, `legacy_interest`,
+/// `legacy_call`). Adding an operation touches one file.
 protocol IOOperation {
-    /// Fills `sqe` (everything but `user_data`). `slot` is stable storage for data the
-    /// kernel reads at submission, such as a timespec or a socket address.
+    /// Completion reactor: fills `sqe` (everything but `user_data`). `slot` is stable
+    /// storage for data the kernel reads at submission (a timespec, a socket address).
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>)
+
+    /// Selector reactor: how the operation runs there.
+    var selectorPlan: SelectorPlan { get }
+
+    /// Selector reactor: the non-blocking call, returning a count or descriptor, or
+    /// `-errno` (`-EAGAIN`: wait for readiness and try again). `state` persists
+    /// across the attempts of one operation.
+    func attempt(_ state: inout AttemptState) -> Int32
+}
+
+/// How the selector reactor runs an operation.
+enum SelectorPlan {
+    /// The attempt always completes at once (no descriptor to wait on).
+    case immediate
+    /// Try now; on EAGAIN wait until `fd` is ready for `interest`, then try again.
+    case whenReady(fd: Int32, interest: Interest)
+    /// Fires at a CLOCK_BOOTTIME deadline, in nanoseconds.
+    case timer(deadline: UInt64)
+    /// A call that blocks (regular files: epoll cannot wait on them): runs on the
+    /// loop's blocking pool.
+    case blocking(BlockingCall)
+
+    /// Readiness a waiting operation needs.
+    enum Interest {
+        case readable, writable
+    }
+}
+
+/// What an operation remembers between its selector attempts.
+struct AttemptState {
+    /// The first attempt was made (connect: later attempts read SO_ERROR instead).
+    var started = false
+}
+
+extension Int32 {
+    /// A syscall's return value as a result: itself, or `-errno` on failure.
+    @inline(__always)
+    static func syscallResult(_ value: Int) -> Int32 {
+        value >= 0 ? Int32(truncatingIfNeeded: value) : -Glibc.errno
+    }
 }

@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Opens a path relative to the working directory. The kernel copies `path` at
 /// submission; the caller keeps it alive until completion.
@@ -9,5 +10,11 @@ struct OpenAt: IOOperation {
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_openat(sqe, AT_FDCWD, path, flags, mode)
+    }
+
+    var selectorPlan: SelectorPlan { .blocking(.openat(path: path, flags: flags, mode: mode)) }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        preconditionFailure("blocking operations run on the pool, not the loop")
     }
 }

@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Receives up to `buffer.count` bytes from a socket; 0 means the peer closed.
 struct Receive: IOOperation {
@@ -7,5 +8,11 @@ struct Receive: IOOperation {
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_recv(sqe, fd, buffer.baseAddress, buffer.count, 0)
+    }
+
+    var selectorPlan: SelectorPlan { .whenReady(fd: fd, interest: .readable) }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        .syscallResult(recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)))
     }
 }

@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Sends bytes on a socket; MSG_NOSIGNAL turns a closed peer into EPIPE, never SIGPIPE.
 struct Send: IOOperation {
@@ -7,5 +8,11 @@ struct Send: IOOperation {
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_send(sqe, fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+    }
+
+    var selectorPlan: SelectorPlan { .whenReady(fd: fd, interest: .writable) }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        .syscallResult(send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)))
     }
 }

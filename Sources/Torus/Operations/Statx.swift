@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Reads a file's metadata into `buffer`, which the caller keeps alive until completion.
 struct Statx: IOOperation {
@@ -13,5 +14,11 @@ struct Statx: IOOperation {
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_statx(sqe, fd, Self.emptyPath, TORUS_AT_EMPTY_PATH, STATX_BASIC_STATS, buffer)
+    }
+
+    var selectorPlan: SelectorPlan { .blocking(.statx(fd: fd, buffer: buffer)) }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        preconditionFailure("blocking operations run on the pool, not the loop")
     }
 }

@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Completes (with -ETIME) after `duration`, or at an absolute time, on CLOCK_BOOTTIME:
 /// the clock behind `ContinuousClock` on Linux.
@@ -27,5 +28,14 @@ struct Timeout: IOOperation {
         slot.pointee.timespec = timespec
         let flags = IORING_TIMEOUT_BOOTTIME | (absolute ? IORING_TIMEOUT_ABS : 0)
         io_uring_prep_timeout(sqe, &slot.pointee.timespec, 0, flags)
+    }
+
+    var selectorPlan: SelectorPlan {
+        let nanoseconds = UInt64(timespec.tv_sec) * 1_000_000_000 + UInt64(timespec.tv_nsec)
+        return .timer(deadline: absolute ? nanoseconds : BootClock.nowNanoseconds &+ nanoseconds)
+    }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        preconditionFailure("timers fire from the selector's timer heap")
     }
 }

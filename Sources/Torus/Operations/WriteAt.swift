@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 
 /// Writes to a file at an offset.
 struct WriteAt: IOOperation {
@@ -8,5 +9,11 @@ struct WriteAt: IOOperation {
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_write(sqe, fd, bytes.baseAddress, UInt32(clamping: bytes.count), offset)
+    }
+
+    var selectorPlan: SelectorPlan { .blocking(.pwrite(fd: fd, bytes: bytes, offset: offset)) }
+
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        preconditionFailure("blocking operations run on the pool, not the loop")
     }
 }

@@ -1,0 +1,168 @@
+import CLiburing
+import Glibc
+import SystemPackage
+
+/// The epoll reactor: "tell me when I may try" (the talk's selector loop).
+///
+/// Descriptors are non-blocking. An operation tries its system call first; on EAGAIN
+/// its task waits here for readiness and tries again when the loop wakes it. Each
+/// descriptor is registered once, edge-triggered for both directions (EPOLLET): a
+/// waiting operation is woken by the edge that follows its EAGAIN, so no `epoll_ctl`
+/// is needed per operation (level-triggered would need EPOLL_CTL_MOD to stop reporting
+/// a writable socket nobody writes to — two extra system calls per write that waits).
+/// Timers live in a heap; regular files go to a ``BlockingPool``. Confined to the
+/// loop thread, except the pool.
+final class SelectorReactor {
+    /// Who waits on one descriptor.
+    private struct Waiters {
+        var registered = false
+        var reader: OperationID?
+        var writer: OperationID?
+        /// A multishot operation (accept) that drains the descriptor on every edge.
+        var multishot: OperationID?
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    @exclusivity(unchecked) private var waiters: [Waiters] = []
+    @exclusivity(unchecked) private var timers = TimerQueue()
+    private let events: UnsafeMutablePointer<epoll_event>
+    private static let eventBatch: Int32 = 256
+    let pool: BlockingPool
+    /// `epoll_wait` calls.
+    private(set) var waits: UInt64 = 0
+    /// Every system call the reactor and its operations made on the loop thread.
+    private(set) var systemCalls: UInt64 = 0
+
+    init(wakeFD: Int32, configuration: EventLoop.Configuration) throws(Errno) {
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        if epollFD < 0 { throw Errno(rawValue: Glibc.errno) }
+        self.wakeFD = wakeFD
+        events = .allocate(capacity: Int(Self.eventBatch))
+        pool = BlockingPool(threads: configuration.blockingPoolThreads, name: configuration.threadName)
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeFD
+        if epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) != 0 {
+            let error = Errno(rawValue: Glibc.errno)
+            close(epollFD)
+            throw error
+        }
+    }
+
+    deinit {
+        events.deallocate()
+        close(epollFD)
+    }
+
+    /// Counts system calls an operation's attempt made.
+    @inline(__always)
+    func countSystemCall() { systemCalls &+= 1 }
+
+    /// Registers `fd` with epoll the first time an operation waits on it.
+    @inline(__always)
+    func register(_ fd: Int32) -> Int32 {
+        let index = Int(fd)
+        if index >= waiters.count {
+            waiters.append(contentsOf: repeatElement(Waiters(), count: max(index + 1 - waiters.count, 256)))
+        }
+        if waiters[index].registered { return 0 }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.fd = fd
+        systemCalls &+= 1
+        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 && Glibc.errno != EEXIST { return -Glibc.errno }
+        waiters[index].registered = true
+        return 0
+    }
+
+    /// Makes `id` the waiter woken when `fd` becomes ready for `interest`.
+    func wait(on fd: Int32, for interest: SelectorPlan.Interest, id: OperationID) {
+        switch interest {
+        case .readable: waiters[Int(fd)].reader = id
+        case .writable: waiters[Int(fd)].writer = id
+        }
+    }
+
+    /// Makes `id` the multishot operation that drains `fd` on each readable edge.
+    func setMultishot(on fd: Int32, id: OperationID?) {
+        waiters[Int(fd)].multishot = id
+    }
+
+    /// The waiters on `fd`, which is being closed; its registration is forgotten.
+    func removeWaiters(on fd: Int32) -> [OperationID] {
+        let index = Int(fd)
+        guard index < waiters.count else { return [] }
+        let entry = waiters[index]
+        waiters[index] = Waiters()
+        return [entry.reader, entry.writer, entry.multishot].compactMap { $0 }
+    }
+
+    /// Adds a timer.
+    func addTimer(deadline: UInt64, id: OperationID, action: TimerQueue.Action) {
+        timers.add(deadline: deadline, id: id, action: action)
+    }
+
+    /// Waits for readiness (blocking only when `blocking`, and then no later than the
+    /// next timer), then reports ready waiters, the wake eventfd and due timers.
+    func pump(
+        blocking: Bool,
+        ready: (OperationID) -> Void,
+        multishot: (OperationID) -> Void,
+        wake: () -> Void,
+        timer: (TimerQueue.Entry) -> Void
+    ) -> Int {
+        var timeout = timespec(tv_sec: 0, tv_nsec: 0)
+        var forever = false
+        if blocking {
+            if let deadline = timers.nextDeadline {
+                let now = BootClock.nowNanoseconds
+                let wait = deadline > now ? deadline - now : 0
+                timeout = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+            } else {
+                forever = true
+            }
+        }
+        waits &+= 1
+        systemCalls &+= 1
+        let count =
+            forever
+            ? epoll_pwait2(epollFD, events, Self.eventBatch, nil, nil)
+            : epoll_pwait2(epollFD, events, Self.eventBatch, &timeout, nil)
+        var handled = 0
+        if count > 0 {
+            for index in 0..<Int(count) {
+                let event = events[index]
+                let fd = event.data.fd
+                if fd == wakeFD {
+                    wake()
+                    continue
+                }
+                guard Int(fd) < waiters.count else { continue }
+                let flags = event.events
+                let readable = flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
+                let writable = flags & (EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
+                if readable != 0 {
+                    if let id = waiters[Int(fd)].reader {
+                        waiters[Int(fd)].reader = nil
+                        ready(id)
+                    }
+                    if let id = waiters[Int(fd)].multishot { multishot(id) }
+                }
+                if writable != 0, Int(fd) < waiters.count, let id = waiters[Int(fd)].writer {
+                    waiters[Int(fd)].writer = nil
+                    ready(id)
+                }
+                handled += 1
+            }
+        }
+        if timers.nextDeadline != nil {
+            let now = BootClock.nowNanoseconds
+            while let entry = timers.popDue(now: now) {
+                timer(entry)
+                handled += 1
+            }
+        }
+        return handled
+    }
+}
