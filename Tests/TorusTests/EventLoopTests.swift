@@ -230,7 +230,6 @@ struct EventLoopTests {
 
     /// `shutdown()` is documented as safe to call from the loop's own thread.
     @Test(
-        .disabled("BUG: shutdown() awaited on the loop's own thread never returns (resumed onto the exited loop)"),
         arguments: Backend.allCases)
     func shutdownFromTheLoopItselfCompletes(_ backend: Backend) async throws {
         try await withDescriptorGate { try await shutdownFromTheLoop(backend) }

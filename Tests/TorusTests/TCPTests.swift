@@ -129,7 +129,6 @@ struct TCPTests {
     }
 
     @Test(
-        .disabled("BUG: concurrent accept() calls share one waiter slot; all but the last never return"),
         arguments: Backend.allCases)
     func concurrentAcceptsEachGetAConnection(_ backend: Backend) async throws {
         try await withTestLoop(backend) { loop in
@@ -161,7 +160,6 @@ struct TCPTests {
     }
 
     @Test(
-        .disabled("BUG: a TCPListener dropped without close() keeps its multishot accept armed: port stays open"),
         arguments: Backend.allCases)
     func droppedListenersStopListening(_ backend: Backend) async throws {
         try await withTestLoop(backend) { loop in

@@ -117,10 +117,7 @@ struct TimerTests {
     /// conversion; converting it through two separate clock reads errs by however long
     /// the thread was preempted between them. Forced here by a busy thread sharing the
     /// converting thread's CPU for half a second.
-    @Test(
-        .disabled(
-            "BUG: Timeout(at:) converts deadlines with two clock reads; a preemption between them arms timers early"
-        ))
+    @Test
     func sleepUntilConvertsTheDeadlineExactlyUnderContention() async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         // The instant's own value: CLOCK_BOOTTIME time since boot (checked against it).

@@ -44,6 +44,9 @@ extension EventLoop {
         }
         for scheduled in jobs { globalConcurrentExecutor.enqueue(ExecutorJob(scheduled.job)) }
         close(wakeFD)
+        // No longer the loop: jobs these waiters schedule must go to the global pool,
+        // even when a waiter is a task that ran on this loop.
+        torus_set_current_loop(nil)
         for waiter in waiters { waiter.resume() }
     }
 }
