@@ -80,13 +80,14 @@ public final class TCPConnection: @unchecked Sendable {
         }
     }
 
-    /// Reads up to `maxBytes` bytes into a new array; an empty array means end of stream.
-    /// Allocates: prefer ``read(into:timeout:)`` with a reused buffer on hot paths.
+    /// Reads up to `maxBytes` bytes (at most 16 MiB per call) into a new array; an empty
+    /// array means end of stream. Allocates: prefer ``read(into:timeout:)`` with a reused
+    /// buffer on hot paths.
     public func read(upTo maxBytes: Int, timeout: Duration? = nil) async throws -> [UInt8] {
         guard maxBytes > 0 else {
             throw TorusError(.read, .invalidArgument("maxBytes must be positive, got \(maxBytes)"))
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxBytes, alignment: 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(maxBytes, 1 << 24), alignment: 1)
         defer { buffer.deallocate() }
         let count = try await read(into: buffer, timeout: timeout)
         return Array(buffer.prefix(count))

@@ -38,7 +38,7 @@ public final class TCPListener: @unchecked Sendable {
         self.localAddress = localAddress
     }
 
-    deinit { Descriptor.closeAbandoned(acceptor.listener) }
+    deinit { Acceptor.closeAbandoned(acceptor) }
 
     /// Creates a socket, binds it to `address` and listens. Runs on the loop thread.
     ///

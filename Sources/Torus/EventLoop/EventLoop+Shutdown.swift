@@ -45,6 +45,9 @@ extension EventLoop {
         for scheduled in jobs { globalConcurrentExecutor.enqueue(ExecutorJob(scheduled.job)) }
         if case .selector(let selector) = reactor { selector.pool.stop() }
         close(wakeFD)
+        // No longer the loop: jobs these waiters schedule must go to the global pool,
+        // even when a waiter is a task that ran on this loop.
+        torus_set_current_loop(nil)
         for waiter in waiters { waiter.resume() }
     }
 }

@@ -170,7 +170,6 @@ public final class EventLoop: @unchecked Sendable {
         start.started.signal()
         // The thread keeps the loop alive until it exits.
         withExtendedLifetime(self) { runUntilExit() }
-        torus_set_current_loop(nil)
     }
 
     private func runUntilExit() {

@@ -1,0 +1,281 @@
+import Glibc
+import Synchronization
+import Testing
+
+@testable import Torus
+
+/// An actor that lives on a loop: its `unownedExecutor` is the loop's serial executor.
+actor LoopActor {
+    let loop: EventLoop
+    private var calls = 0
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        loop.serialExecutor.asUnownedSerialExecutor()
+    }
+
+    /// Whether the call ran on the loop thread, and how many calls came before it.
+    func record() -> (onLoop: Bool, current: Bool, count: Int) {
+        calls += 1
+        return (loop.isCurrent, EventLoop.current === loop, calls)
+    }
+
+    /// Sleeps on the loop from inside the actor, then reports where it resumed.
+    func sleepThenCheck() async throws -> Bool {
+        try await loop.sleep(for: .milliseconds(1))
+        return loop.isCurrent
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct EventLoopTests {
+    @Test(arguments: Backend.allCases)
+    func runExecutesOnTheLoopThread(_ backend: Backend) async throws {
+        #expect(EventLoop.current == nil)
+        try await withTestLoop(backend) { loop in
+            #expect(loop.isCurrent)
+            #expect(EventLoop.current === loop)
+            // Still there after a suspension that completes through the kernel.
+            try await loop.nop()
+            #expect(loop.isCurrent)
+            #expect(loop.configuration.threadName == backend.configuration.threadName)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func childTasksInheritTheLoop(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { loop in
+            let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        guard loop.isCurrent, EventLoop.current === loop else { return false }
+                        try await loop.sleep(for: .microseconds(index * 10))
+                        return loop.isCurrent
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(results == Array(repeating: true, count: 16))
+            // An unstructured task created with the loop as preference runs there too.
+            let pinned = Task(executorPreference: loop) { loop.isCurrent }
+            #expect(await pinned.value)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func offLoopTasksDoNotRunOnTheLoop(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { loop in
+            let (onLoop, current) = try await offLoop { (loop.isCurrent, EventLoop.current) }
+            #expect(!onLoop)
+            #expect(current == nil)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func actorWithTheLoopAsSerialExecutorRunsOnTheLoop(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { loop in
+            let actor = LoopActor(loop: loop)
+            // Called from the loop itself, and from a task on Swift's global pool.
+            let fromLoop = await actor.record()
+            let fromElsewhere = try await offLoop { await actor.record() }
+            #expect(fromLoop.onLoop && fromLoop.current)
+            #expect(fromElsewhere.onLoop && fromElsewhere.current)
+            #expect(fromElsewhere.count == 2)
+            #expect(try await actor.sleepThenCheck())
+            // Many concurrent callers are serialized: every call is counted once.
+            let counts = try await offLoop {
+                await withTaskGroup(of: Int.self) { group in
+                    for _ in 0..<50 { group.addTask { await actor.record().count } }
+                    return await group.reduce(into: Set<Int>()) { $0.insert($1) }
+                }
+            }
+            #expect(counts == Set(3...52))
+            #expect(loop.serialExecutor.isIsolatingCurrentContext() == true)
+            #expect(try await offLoop { loop.serialExecutor.isIsolatingCurrentContext() } == false)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func jobsFromOtherThreadsRunAndWakeTheLoop(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { loop in
+            let before = await loop.statistics
+            // Plain detached tasks: each hops onto the loop for its operations.
+            let results = try await offLoop {
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            try await loop.nop()
+                            try await loop.sleep(for: .milliseconds(1))
+                            return try await loop.run { loop.isCurrent }
+                        }
+                    }
+                    return try await group.reduce(into: [Bool]()) { $0.append($1) }
+                }
+            }
+            #expect(results == Array(repeating: true, count: 8))
+            let after = await loop.statistics
+            #expect(after.wakeups > before.wakeups)
+            #expect(after.jobsRun > before.jobsRun)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func statisticsCountersMove(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { loop in
+            let before = await loop.statistics
+            for _ in 0..<10 { try await loop.nop() }
+            let after = await loop.statistics
+            #expect(after.kernelEnters > before.kernelEnters)
+            #expect(after.completionsReaped >= before.completionsReaped + 10)
+            #expect(after.operationsSubmitted >= before.operationsSubmitted + 10)
+            #expect(after.jobsRun > before.jobsRun)
+            #expect(after.kernelEnters > 0 && after.completionsReaped > 0 && after.jobsRun > 0)
+            #expect(after.staleCompletions == 0)
+            #expect(after.operationSlotsInUse == 0)
+            #expect(after.description.contains("slotsInUse=0"))
+            // Read from another thread, the counters are the same snapshot kind.
+            let remote = try await offLoop { await loop.statistics }
+            #expect(remote.completionsReaped >= after.completionsReaped)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func nopAndSleepWorkFromOffTheLoop(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { loop in
+            try await offLoop {
+                try await loop.nop()
+                try await loop.sleep(for: .milliseconds(1))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func shutdownEndsOperationsInFlightAndClosesDescriptors(_ backend: Backend) async throws {
+        try await withDescriptorGate { try await shutdownWithOperationsInFlight(backend) }
+    }
+
+    private func shutdownWithOperationsInFlight(_ backend: Backend) async throws {
+        let loop = try backend.makeLoop()
+        // The peer lives on its own loop, so it can watch this one's socket close.
+        let peerLoop = try backend.makeLoop()
+        let listener = try await peerLoop.run { try TCPListener.bind(to: .loopbackV4) }
+        let connection = try await TCPConnection.connect(to: listener.localAddress, on: loop)
+        let peer = try #require(try await listener.accept())
+        try await listener.close()
+
+        let idleListener = try await loop.run { try TCPListener.bind(to: .loopbackV4) }
+        let baseline = await loop.statistics
+        let read = Task(executorPreference: loop) { try await connection.read(upTo: 64) }
+        let accept = Task(executorPreference: loop) { try await idleListener.accept() }
+        let sleep = Task(executorPreference: loop) { try await loop.sleep(for: .seconds(60)) }
+        let file = Task(executorPreference: loop) {
+            try await File.open("/proc/self/status", .readOnly)
+        }
+        let openFile = try await file.value  // owned by the loop, never closed by the test
+        // The read, the sleep, and the accept's multishot accept and waiter.
+        #expect(await waitUntil(loop) { $0.operationSlotsInUse == baseline.operationSlotsInUse + 4 })
+        #expect(await loop.statistics.descriptorsOwned == 3)
+
+        await loop.shutdown()
+        #expect(loop.isShuttingDown)
+        await #expect(throws: TorusError(.read, .loopShutDown)) { try await read.value }
+        await #expect(throws: TorusError(.sleep, .loopShutDown)) { try await sleep.value }
+        await #expect(throws: TorusError(.accept, .loopShutDown)) { try await accept.value }
+        let statistics = await loop.statistics
+        #expect(statistics.descriptorsOwned == 0)
+        #expect(statistics.operationSlotsInUse == 0)
+        // The socket really was closed: the peer reads end of stream.
+        #expect(try await peer.read(upTo: 16, timeout: .seconds(10)) == [])
+        try await peer.close()
+        // Handles the loop closed at shutdown now report the shut-down loop.
+        await expectTorusError(.read, .loopShutDown) { try await connection.read(upTo: 1) }
+        await expectTorusError(.stat, .loopShutDown) { try await openFile.stat() }
+        await expectTorusError(.accept, .loopShutDown) { try await idleListener.accept() }
+        await expectTorusError(.close, .loopShutDown) { try await idleListener.close() }
+
+        // Shutting down again is fine.
+        await loop.shutdown()
+        await loop.shutdown()
+        await expectNoLeaks(on: loop)
+        await expectNoLeaks(on: peerLoop)
+        await peerLoop.shutdown()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func operationsAfterShutdownThrowLoopShutDown(_ backend: Backend) async throws {
+        try await withDescriptorGate { try await operationsAfterShutdown(backend) }
+    }
+
+    private func operationsAfterShutdown(_ backend: Backend) async throws {
+        let loop = try backend.makeLoop()
+        await loop.shutdown()
+        #expect(loop.isShuttingDown)
+        await expectTorusError(.nop, .loopShutDown) { try await loop.nop() }
+        await expectTorusError(.sleep, .loopShutDown) { try await loop.sleep(for: .milliseconds(1)) }
+        await expectTorusError(.sleep, .loopShutDown) {
+            try await loop.sleep(until: .now + .seconds(1))
+        }
+        await expectTorusError(.connect, .loopShutDown) {
+            try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: 9)!, on: loop)
+        }
+        await expectTorusError(.open, .loopShutDown) {
+            try await File.open("/proc/self/status", .readOnly, on: loop)
+        }
+        // A task pinned to the exited loop still runs (on the global pool), off the loop.
+        let ran = await Task(executorPreference: loop) { loop.isCurrent }.value
+        #expect(!ran)
+        await expectNoLeaks(on: loop)
+    }
+
+    /// `shutdown()` is documented as safe to call from the loop's own thread.
+    @Test(
+        arguments: Backend.allCases)
+    func shutdownFromTheLoopItselfCompletes(_ backend: Backend) async throws {
+        try await withDescriptorGate { try await shutdownFromTheLoop(backend) }
+    }
+
+    private func shutdownFromTheLoop(_ backend: Backend) async throws {
+        let loop = try backend.makeLoop()
+        let sleeper = Task(executorPreference: loop) { try await loop.sleep(for: .seconds(60)) }
+        #expect(await waitUntil(loop) { $0.operationSlotsInUse == 1 })
+        let returned = Flag()
+        let shutdown = Task(executorPreference: loop) {
+            await loop.shutdown()
+            returned.set()
+        }
+        await #expect(throws: TorusError(.sleep, .loopShutDown)) { try await sleeper.value }
+        #expect(loop.isShuttingDown)
+        // Bounded wait (10 s): a shutdown() that never returns must fail, not hang the run.
+        for _ in 0..<1000 where !returned.isSet {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(returned.isSet, "shutdown() called on the loop never returned")
+        if returned.isSet { await shutdown.value }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func withEventLoopRunsPinnedAndShutsDown(_ backend: Backend) async throws {
+        try await withDescriptorGate { try await withEventLoopShutsDown(backend) }
+    }
+
+    private func withEventLoopShutsDown(_ backend: Backend) async throws {
+        let captured = try await withEventLoop(configuration: backend.configuration) { loop in
+            #expect(loop.isCurrent)
+            try await loop.nop()
+            return loop
+        }
+        #expect(captured.isShuttingDown)
+        await expectNoLeaks(on: captured)
+        // It shuts the loop down when the body throws, too, and rethrows the error.
+        struct Failure: Error, Equatable {}
+        let thrownFrom = LoopBox()
+        await #expect(throws: Failure()) {
+            try await withEventLoop(configuration: backend.configuration) { loop in
+                thrownFrom.set(loop)
+                throw Failure()
+            }
+        }
+        #expect(try #require(thrownFrom.get()).isShuttingDown)
+    }
+}

@@ -1,0 +1,278 @@
+import Glibc
+import SystemPackage
+import Testing
+
+@testable import Torus
+
+/// A directory under /tmp, removed with everything in it when the test ends.
+struct TemporaryDirectory: Sendable {
+    let path: FilePath
+
+    init() throws {
+        var template = Array("/tmp/torus-tests-XXXXXX".utf8CString)
+        guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw TorusError(.open, .system(.last))
+        }
+        path = FilePath(String(cString: created))
+    }
+
+    func file(_ name: String) -> FilePath { path.appending(name) }
+
+    func remove() {
+        if let directory = opendir(path.string) {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name != "." && name != ".." { unlink(file(name).string) }
+            }
+            closedir(directory)
+        }
+        rmdir(path.string)
+    }
+}
+
+/// Runs `body` with a fresh temporary directory, removing it afterwards.
+func withTemporaryDirectory<Result>(_ body: (TemporaryDirectory) async throws -> Result) async throws -> Result {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    return try await body(directory)
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct FileTests {
+    /// 64 MiB written in 1 MiB chunks at shuffled offsets, flushed, and read back whole
+    /// and at an offset, byte for byte.
+    @Test(arguments: Backend.allCases)
+    func sixtyFourMebibytesRoundTripByteExact(_ backend: Backend) async throws {
+        let size = 64 << 20
+        let chunkSize = 1 << 20
+        let contents = randomBytes(size, seed: 64)
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("large.bin")
+            try await withTestLoop(backend) { _ in
+                let file = try await File.open(path, .readWrite, options: [.create, .exclusiveCreate])
+                var generator = SplitMix64(seed: 6)
+                for chunk in Array(0..<(size / chunkSize)).shuffled(using: &generator) {
+                    let offset = chunk * chunkSize
+                    try await file.write(contents[offset..<offset + chunkSize], at: Int64(offset))
+                }
+                try await file.fsync()
+                let status = try await file.stat()
+                #expect(status.size == Int64(size))
+                #expect(status.isRegularFile)
+
+                let readBack = try await file.readAll()
+                #expect(readBack.count == size)
+                #expect(bytesEqual(readBack, contents), "the file read back differs from what was written")
+
+                // Positional reads: inside, across the end, and past the end.
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 10_000, alignment: 1)
+                defer { buffer.deallocate() }
+                let offset = 12_345_678
+                #expect(try await file.read(into: buffer, at: Int64(offset)) == 10_000)
+                #expect(
+                    bytesEqual(
+                        UnsafeRawBufferPointer(buffer),
+                        contents.withUnsafeBytes {
+                            UnsafeRawBufferPointer(rebasing: $0[offset..<offset + 10_000])
+                        }))
+                #expect(try await file.read(into: buffer, at: Int64(size - 100)) == 100)
+                #expect(Array(buffer.prefix(100)) == Array(contents.suffix(100)))
+                #expect(try await file.read(into: buffer, at: Int64(size)) == 0)
+                #expect(try await file.read(into: buffer, at: Int64(size) * 2) == 0)
+                try await file.close()
+            }
+            // Independently of Torus: the bytes are on disk.
+            let descriptor = try FileDescriptor.open(path, .readOnly)
+            defer { try? descriptor.close() }
+            #expect(try descriptor.seek(offset: 0, from: .end) == Int64(size))
+            let tail = try [UInt8](unsafeUninitializedCapacity: 4096) { buffer, count in
+                count = try descriptor.read(
+                    fromAbsoluteOffset: Int64(size - 4096), into: UnsafeMutableRawBufferPointer(buffer))
+            }
+            #expect(tail == Array(contents.suffix(4096)))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func writeAtAnOffsetOverwritesInPlace(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("small.txt")
+            try await withTestLoop(backend) { _ in
+                let file = try await File.open(path, .readWrite, options: [.create, .truncate])
+                try await file.write(Array("hello, world".utf8), at: 0)
+                try await file.write(Array("WORLD".utf8), at: 7)
+                // Writing past the end leaves a hole of zeros.
+                try await file.write(Array("!".utf8), at: 14)
+                #expect(try await file.readAll() == Array("hello, WORLD".utf8) + [0, 0, 33])
+                #expect(try await file.stat().size == 15)
+                try await file.close()
+                #expect(try await File.readAll(path) == Array("hello, WORLD".utf8) + [0, 0, 33])
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func appendAndTruncateOptions(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("log.txt")
+            try await withTestLoop(backend) { _ in
+                let first = try await File.open(path, .writeOnly, options: [.create])
+                try await first.write(Array("one".utf8), at: 0)
+                try await first.close()
+                let appending = try await File.open(path, .writeOnly, options: [.append])
+                try await appending.write(Array("two".utf8), at: 0)  // O_APPEND wins over the offset
+                try await appending.close()
+                #expect(try await File.readAll(path) == Array("onetwo".utf8))
+                let truncating = try await File.open(path, .writeOnly, options: [.truncate])
+                #expect(try await truncating.stat().size == 0)
+                try await truncating.close()
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func createdFilesGetTheRequestedPermissions(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            try await withTestLoop(backend) { _ in
+                let file = try await File.open(
+                    directory.file("private"), .writeOnly, options: [.create], permissions: [.ownerReadWrite])
+                let status = try await file.stat()
+                #expect(status.permissions == [.ownerReadWrite])
+                #expect(status.size == 0)
+                #expect(status.modificationTime > .zero)
+                try await file.close()
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func openingAMissingFileThrowsNoSuchFile(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            try await withTestLoop(backend) { _ in
+                await expectTorusError(.open, .system(.noSuchFileOrDirectory)) {
+                    try await File.open(directory.file("missing"), .readOnly)
+                }
+                await expectTorusError(.open, .system(.noSuchFileOrDirectory)) {
+                    try await File.readAll(directory.file("missing"))
+                }
+                await expectTorusError(.open, .system(.noSuchFileOrDirectory)) {
+                    try await File.open(directory.file("no/such/dir"), .writeOnly, options: [.create])
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func openErrorsAreReported(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("exists")
+            try await withTestLoop(backend) { _ in
+                try await File.open(path, .writeOnly, options: [.create]).close()
+                await expectTorusError(.open, .system(.fileExists)) {
+                    try await File.open(path, .writeOnly, options: [.create, .exclusiveCreate])
+                }
+                await expectTorusError(.open, .system(.isDirectory)) {
+                    try await File.open(directory.path, .writeOnly)
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func negativeOffsetsAreInvalidArguments(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            try await withTestLoop(backend) { _ in
+                let file = try await File.open(directory.file("f"), .readWrite, options: [.create])
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
+                defer { buffer.deallocate() }
+                for (operation, call) in [
+                    (TorusError.Operation.read, { _ = try await file.read(into: buffer, at: -1) }),
+                    (.write, { try await file.write([1], at: -1) }),
+                    (.write, { try await file.write(UnsafeRawBufferPointer(buffer), at: .min) }),
+                ] as [(TorusError.Operation, () async throws -> Void)] {
+                    let error = await torusError(call)
+                    #expect(error?.operation == operation)
+                    guard case .invalidArgument(let text) = error?.reason else {
+                        Issue.record("expected .invalidArgument, got \(String(describing: error))")
+                        continue
+                    }
+                    #expect(text.contains("offset"))
+                }
+                #expect(try await file.stat().size == 0)  // nothing was written
+                try await file.close()
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func wrongAccessModeReportsBadDescriptor(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("f")
+            try await withTestLoop(backend) { _ in
+                let writer = try await File.open(path, .writeOnly, options: [.create])
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
+                defer { buffer.deallocate() }
+                await expectTorusError(.read, .system(.badFileDescriptor)) {
+                    try await writer.read(into: buffer, at: 0)
+                }
+                try await writer.close()
+                let reader = try await File.open(path, .readOnly)
+                await expectTorusError(.write, .system(.badFileDescriptor)) {
+                    try await reader.write([1], at: 0)
+                }
+                try await reader.close()
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func useAfterCloseThrowsClosed(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            try await withTestLoop(backend) { _ in
+                let file = try await File.open(directory.file("f"), .readWrite, options: [.create])
+                try await file.close()
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
+                defer { buffer.deallocate() }
+                await expectTorusError(.read, .closed) { try await file.read(into: buffer, at: 0) }
+                await expectTorusError(.write, .closed) { try await file.write([1], at: 0) }
+                await expectTorusError(.fsync, .closed) { try await file.fsync() }
+                await expectTorusError(.stat, .closed) { try await file.stat() }
+                await expectTorusError(.stat, .closed) { try await file.readAll() }
+                await expectTorusError(.close, .closed) { try await file.close() }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func filesWorkFromOffTheLoopAndNeedALoop(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("f")
+            try await withTestLoop(backend) { loop in
+                try await offLoop {
+                    await expectTorusError(.open, .notOnLoop) { try await File.open(path, .readOnly) }
+                    let file = try await File.open(path, .readWrite, options: [.create], on: loop)
+                    #expect(file.loop === loop)
+                    try await file.write(Array("abc".utf8), at: 0)
+                    #expect(try await file.readAll() == Array("abc".utf8))
+                    try await file.close()
+                    #expect(try await File.readAll(path, on: loop) == Array("abc".utf8))
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func droppedFilesAreClosedByTheirLoop(_ backend: Backend) async throws {
+        try await withTemporaryDirectory { directory in
+            try await withTestLoop(backend) { loop in
+                var file: File? = try await File.open(directory.file("f"), .writeOnly, options: [.create])
+                #expect(await loop.statistics.descriptorsOwned == 1)
+                #expect(file != nil)
+                file = nil
+                #expect(await waitUntil(loop) { $0.descriptorsOwned == 0 })
+            }
+        }
+    }
+}

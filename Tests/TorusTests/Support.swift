@@ -1,0 +1,480 @@
+import Glibc
+import Synchronization
+import SystemPackage
+import Testing
+
+@testable import Torus
+
+// Shared helpers for the Torus test suite: loops created from a backend's configuration
+// and checked for leaks, the open-file limit, pseudo-random bytes, connected pairs, and a
+// plain blocking socket for playing a peer the library does not control.
+
+// MARK: - Backends
+
+/// The reactor a test loop runs on. Every loop-based test takes one as its argument
+/// (`@Test(arguments: Backend.allCases)`), so a second reactor is one more case here.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case ioUring
+
+    /// The configuration a test loop is built from.
+    var configuration: EventLoop.Configuration {
+        var configuration = EventLoop.Configuration()
+        configuration.threadName = "torus-test"
+        return configuration
+    }
+
+    func makeLoop() throws -> EventLoop {
+        try EventLoop(configuration: configuration)
+    }
+
+    var testDescription: String {
+        switch self {
+        case .ioUring: "io_uring"
+        }
+    }
+}
+
+// MARK: - Running a test on a loop
+
+/// Runs `body` on a fresh loop of `backend` (pinned: the body and its child tasks run on
+/// the loop thread), then expects that no operation slot and no descriptor leaked, then
+/// shuts the loop down, also when `body` throws.
+///
+/// Tests take the descriptor gate shared (see ``DescriptorGate``); the test that lowers
+/// the open-file limit takes it exclusively.
+func withTestLoop<Result: Sendable>(
+    _ backend: Backend,
+    access: DescriptorGate.Access = .shared,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @Sendable (EventLoop) async throws -> Result
+) async throws -> Result {
+    try await withDescriptorGate(access) {
+        let loop = try backend.makeLoop()
+        let result: Result
+        do {
+            result = try await loop.run { try await body(loop) }
+        } catch {
+            await loop.shutdown()
+            throw error
+        }
+        await expectNoLeaks(on: loop, sourceLocation: sourceLocation)
+        await loop.shutdown()
+        return result
+    }
+}
+
+/// Runs `body` holding the descriptor gate. Tests that open descriptors outside
+/// ``withTestLoop(_:access:sourceLocation:_:)`` (a loop's own ring and eventfd count)
+/// wrap themselves in it.
+@discardableResult
+func withDescriptorGate<Result>(
+    _ access: DescriptorGate.Access = .shared, _ body: () async throws -> Result
+) async throws -> Result {
+    await DescriptorGate.process.acquire(access)
+    do {
+        let result = try await body()
+        await DescriptorGate.process.release(access)
+        return result
+    } catch {
+        await DescriptorGate.process.release(access)
+        throw error
+    }
+}
+
+/// Expects the loop to hold no operation slot and own no descriptor.
+///
+/// Handles dropped without `close()` are closed by a task their `deinit` queues on the
+/// loop, so the check lets a bounded number of loop turns pass before it decides.
+func expectNoLeaks(on loop: EventLoop, sourceLocation: SourceLocation = #_sourceLocation) async {
+    let statistics = await settledStatistics(of: loop)
+    #expect(
+        statistics.operationSlotsInUse == 0, "leaked operation slots: \(statistics)", sourceLocation: sourceLocation)
+    #expect(statistics.descriptorsOwned == 0, "leaked descriptors: \(statistics)", sourceLocation: sourceLocation)
+}
+
+/// The loop's statistics once no slot or descriptor is in use, or after 100 turns.
+func settledStatistics(of loop: EventLoop) async -> LoopStatistics {
+    await withTaskExecutorPreference(loop) {
+        var statistics = await loop.statistics
+        for _ in 0..<100 where statistics.operationSlotsInUse != 0 || statistics.descriptorsOwned != 0 {
+            await Task.yield()
+            try? await loop.nop()
+            statistics = await loop.statistics
+        }
+        return statistics
+    }
+}
+
+/// Waits until `condition` holds for the loop's statistics, e.g. until an operation a
+/// task started is in flight: a few loop turns, then 1 ms sleeps, for at most about
+/// 10 seconds. Returns whether it held.
+@discardableResult
+func waitUntil(
+    _ loop: EventLoop, _ condition: @Sendable (LoopStatistics) -> Bool
+) async -> Bool {
+    await withTaskExecutorPreference(loop) {
+        for attempt in 0..<10_000 {
+            if condition(await loop.statistics) { return true }
+            if attempt < 20 {
+                await Task.yield()
+            } else {
+                try? await loop.sleep(for: .milliseconds(1))
+            }
+        }
+        return condition(await loop.statistics)
+    }
+}
+
+/// Runs `body` off every loop (on Swift's global pool), as a plain task would.
+func offLoop<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    try await Task.detached(operation: body).value
+}
+
+// MARK: - Loop-confined state
+
+/// Mutable state shared by tasks pinned to one loop.
+///
+/// `@unchecked Sendable`: it is loop-confined. Every access runs on `loop`'s thread,
+/// which the accessors check, so tasks on that loop never touch it concurrently.
+final class LoopConfined<Value>: @unchecked Sendable {
+    let loop: EventLoop
+    private var storage: Value
+
+    init(_ value: Value, on loop: EventLoop) {
+        self.loop = loop
+        self.storage = value
+    }
+
+    var value: Value {
+        get {
+            precondition(loop.isCurrent, "loop-confined state read off its loop")
+            return storage
+        }
+        set {
+            precondition(loop.isCurrent, "loop-confined state written off its loop")
+            storage = newValue
+        }
+    }
+}
+
+/// A flag set on one thread and read on another.
+final class Flag: Sendable {
+    private let storage = Atomic<Bool>(false)
+    func set() { storage.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { storage.load(ordering: .sequentiallyConsistent) }
+}
+
+/// Carries a loop out of a closure that throws.
+final class LoopBox: Sendable {
+    private let storage = Mutex<EventLoop?>(nil)
+    func set(_ loop: EventLoop) { storage.withLock { $0 = loop } }
+    func get() -> EventLoop? { storage.withLock { $0 } }
+}
+
+// MARK: - Errors
+
+/// Expects `body` to throw a ``TorusError`` for `operation` with `reason`.
+func expectTorusError<Result>(
+    _ operation: TorusError.Operation, _ reason: TorusError.Reason,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> Result
+) async {
+    await #expect(throws: TorusError(operation, reason), sourceLocation: sourceLocation) {
+        _ = try await body()
+    }
+}
+
+/// The ``TorusError`` `body` throws, recorded as an issue when it throws something else
+/// or nothing. For errors whose reason may be one of several.
+func torusError<Result>(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Result
+) async -> TorusError? {
+    do {
+        _ = try await body()
+        Issue.record("expected a TorusError, nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as TorusError {
+        return error
+    } catch {
+        Issue.record("expected a TorusError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+// MARK: - Addresses and connections
+
+extension SocketAddress {
+    static let loopbackV4 = SocketAddress(ip: "127.0.0.1", port: 0)!
+    static let loopbackV6 = SocketAddress(ip: "::1", port: 0)!
+}
+
+/// Whether `::1` can be bound (IPv6 may be disabled in a container).
+let ipv6LoopbackAvailable: Bool = {
+    let socket = RawSocket(family: AF_INET6)
+    defer { socket?.close() }
+    guard let socket else { return false }
+    return SocketAddress.loopbackV6.withSockAddr { Glibc.bind(socket.fd, $0, $1) } == 0
+}()
+
+/// Two ends of one TCP connection, both owned by the current loop.
+struct ConnectedPair: Sendable {
+    var client: TCPConnection
+    var server: TCPConnection
+
+    /// Connects through a temporary listener on `address`; call on the loop.
+    static func make(_ address: SocketAddress = .loopbackV4) async throws -> ConnectedPair {
+        let listener = try TCPListener.bind(to: address)
+        do {
+            let client = try await TCPConnection.connect(to: listener.localAddress)
+            let server = try #require(try await listener.accept())
+            try await listener.close()
+            return ConnectedPair(client: client, server: server)
+        } catch {
+            try? await listener.close()
+            throw error
+        }
+    }
+
+    func close() async throws {
+        try await client.close()
+        try await server.close()
+    }
+}
+
+extension TCPConnection {
+    /// Reads exactly `count` bytes (fewer only at end of stream), in at most `count` reads.
+    func read(exactly count: Int, timeout: Duration? = .seconds(30)) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while bytes.count < count {
+            let chunk = try await read(upTo: count - bytes.count, timeout: timeout)
+            if chunk.isEmpty { break }
+            bytes += chunk
+        }
+        return bytes
+    }
+
+    /// The socket's integer option `name` at `level`, read with getsockopt.
+    func intOption(_ level: Int32, _ name: Int32) throws -> Int32 {
+        let fd = try descriptor.open(for: .socketOption)
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, level, name, &value, &length) == 0 else {
+            throw TorusError(.socketOption, .system(.last))
+        }
+        return value
+    }
+
+    /// Makes `close()` send a RST instead of a FIN (SO_LINGER on, timeout 0).
+    func setLingerZero() throws {
+        let fd = try descriptor.open(for: .socketOption)
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        let size = socklen_t(MemoryLayout<Glibc.linger>.size)
+        guard setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, size) == 0 else {
+            throw TorusError(.socketOption, .system(.last))
+        }
+    }
+}
+
+// MARK: - A plain blocking socket
+
+/// A system call a test helper made failed (not a Torus error: the library was not involved).
+struct SystemCallError: Error, CustomStringConvertible {
+    var call: String
+    var errno: Errno
+
+    init(_ call: String, errno: Errno = .last) {
+        self.call = call
+        self.errno = errno
+    }
+
+    var description: String { "\(call) failed: \(errno)" }
+}
+
+/// A blocking Glibc TCP socket, for peers the library must not control. Its calls block
+/// the calling thread, so use it off the loop (``offLoop(_:)``) except for calls that
+/// cannot block on loopback (socket, bind, connect to a listening port, close).
+/// Receives time out after 10 seconds so a test cannot hang on it.
+struct RawSocket: Sendable {
+    let fd: Int32
+
+    init?(family: Int32 = AF_INET) {
+        let fd = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
+    }
+
+    /// Binds to `address` (port 0: the kernel picks) without listening; returns the
+    /// bound address. Connecting to it is refused while the socket stays open.
+    func bind(_ address: SocketAddress) throws -> SocketAddress {
+        guard address.withSockAddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
+            throw SystemCallError("bind")
+        }
+        return try SocketAddress.query(fd, getsockname)
+    }
+
+    func connect(_ address: SocketAddress) throws {
+        guard address.withSockAddr({ Glibc.connect(fd, $0, $1) }) == 0 else {
+            throw SystemCallError("connect")
+        }
+    }
+
+    /// Reads until `count` bytes or end of stream.
+    func read(exactly count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let received = bytes[offset...].withUnsafeMutableBytes {
+                Glibc.recv(fd, $0.baseAddress, $0.count, 0)
+            }
+            guard received >= 0 else { throw SystemCallError("recv") }
+            if received == 0 { break }
+            offset += received
+        }
+        return Array(bytes.prefix(offset))
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}
+
+// MARK: - Open-file limit
+
+/// The soft and hard RLIMIT_NOFILE.
+func openFileLimit() -> (soft: rlim_t, hard: rlim_t) {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    return (limit.rlim_cur, limit.rlim_max)
+}
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
+@discardableResult
+func raiseOpenFileLimit() -> rlim_t {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    if limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+    return openFileLimit().soft
+}
+
+/// Runs `body` with the soft RLIMIT_NOFILE set to `soft`, restoring the previous soft
+/// limit afterwards, whether `body` returns or throws. Hold the descriptor gate
+/// exclusively around it: the limit is process-wide.
+func withOpenFileSoftLimit<Result>(_ soft: rlim_t, _ body: () async throws -> Result) async throws -> Result {
+    var saved = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+    var lowered = saved
+    lowered.rlim_cur = soft
+    guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lowered) == 0 else { throw SystemCallError("setrlimit") }
+    defer { setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved) }
+    return try await body()
+}
+
+/// The lowest descriptor number not in use (what the kernel would hand out next).
+func lowestFreeDescriptor() -> Int32 {
+    let fd = dup(0)
+    if fd >= 0 { Glibc.close(fd) }
+    return fd
+}
+
+/// Lets one test lower the process-wide open-file limit without failing the tests that
+/// run in parallel: every test loop holds the gate shared; that test holds it exclusively,
+/// so it runs alone. Waiters enter in arrival order, so the exclusive one is not starved.
+actor DescriptorGate {
+    enum Access: Sendable { case shared, exclusive }
+
+    static let process = DescriptorGate()
+
+    private var sharedHolders = 0
+    private var exclusiveHeld = false
+    private var waiters: [(access: Access, continuation: CheckedContinuation<Void, Never>)] = []
+
+    func acquire(_ access: Access) async {
+        if waiters.isEmpty, canEnter(access) {
+            enter(access)
+            return
+        }
+        await withCheckedContinuation { waiters.append((access, $0)) }
+    }
+
+    func release(_ access: Access) {
+        switch access {
+        case .shared: sharedHolders -= 1
+        case .exclusive: exclusiveHeld = false
+        }
+        // Admit waiters in arrival order: one exclusive holder, or the shared ones up to
+        // the next exclusive waiter.
+        while let first = waiters.first, canEnter(first.access) {
+            waiters.removeFirst()
+            enter(first.access)
+            first.continuation.resume()
+        }
+    }
+
+    private func canEnter(_ access: Access) -> Bool {
+        switch access {
+        case .shared: !exclusiveHeld
+        case .exclusive: !exclusiveHeld && sharedHolders == 0
+        }
+    }
+
+    private func enter(_ access: Access) {
+        switch access {
+        case .shared: sharedHolders += 1
+        case .exclusive: exclusiveHeld = true
+        }
+    }
+}
+
+// MARK: - Pseudo-random bytes
+
+/// SplitMix64: a tiny, seedable generator. The same seed always gives the same bytes.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Fills `buffer` with the next bytes of the stream, eight at a time.
+    mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        var offset = 0
+        while offset + 8 <= buffer.count {
+            buffer.storeBytes(of: next(), toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+        if offset < buffer.count {
+            var last = next()
+            withUnsafeBytes(of: &last) { word in
+                for index in offset..<buffer.count { buffer[index] = word[index - offset] }
+            }
+        }
+    }
+}
+
+/// `count` pseudo-random bytes from `seed`.
+func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+    var generator = SplitMix64(seed: seed)
+    return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        generator.fill(UnsafeMutableRawBufferPointer(buffer))
+        initialized = count
+    }
+}
+
+/// Whether two byte buffers are equal (memcmp: fast in debug builds too).
+func bytesEqual(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
+    guard left.count == right.count else { return false }
+    if left.isEmpty { return true }
+    return memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0
+}
+
+func bytesEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+    left.withUnsafeBytes { left in right.withUnsafeBytes { right in bytesEqual(left, right) } }
+}

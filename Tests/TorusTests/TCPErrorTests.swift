@@ -1,0 +1,143 @@
+import Glibc
+import Testing
+
+@testable import Torus
+
+@Suite(.timeLimit(.minutes(1)))
+struct TCPErrorTests {
+    @Test(arguments: Backend.allCases)
+    func resetByPeerSurfacesAsConnectionReset(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { _ in
+            let pair = try await ConnectedPair.make()
+            // SO_LINGER {1, 0}: close sends a RST instead of a FIN.
+            try pair.server.setLingerZero()
+            try await pair.server.close()
+            await expectTorusError(.read, .system(.connectionReset)) {
+                try await pair.client.read(upTo: 64, timeout: .seconds(10))
+            }
+            try await pair.client.close()
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func resetWhileAReadIsPendingSurfacesAsConnectionReset(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { loop in
+            let pair = try await ConnectedPair.make()
+            let reader = Task(executorPreference: loop) { try await pair.client.read(upTo: 64) }
+            #expect(await waitUntil(loop) { $0.operationSlotsInUse == 1 })
+            try pair.server.setLingerZero()
+            try await pair.server.close()
+            await #expect(throws: TorusError(.read, .system(.connectionReset))) { try await reader.value }
+            try await pair.client.close()
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func resetByAPlainSocketPeer(_ backend: Backend) async throws {
+        try await withTestLoop(backend) { _ in
+            let listener = try TCPListener.bind(to: .loopbackV4)
+            let peer = try #require(RawSocket())
+            try peer.connect(listener.localAddress)
+            let connection = try #require(try await listener.accept())
+            try await listener.close()
+            try await connection.write([1, 2, 3])
+            // The peer reads on a background thread, then resets the connection.
+            let received = try await offLoop {
+                let bytes = try peer.read(exactly: 3)
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(
+                    peer.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                peer.close()
+                return bytes
+            }
+            #expect(received == [1, 2, 3])
+            await expectTorusError(.read, .system(.connectionReset)) {
+                try await connection.read(upTo: 64, timeout: .seconds(10))
+            }
+            try await connection.close()
+        }
+    }
+
+    /// Writing to a peer that has closed fails with EPIPE or ECONNRESET, never SIGPIPE:
+    /// SIGPIPE's default action would end the test process.
+    @Test(arguments: Backend.allCases)
+    func writeAfterThePeerClosedThrowsBrokenPipe(_ backend: Backend) async throws {
+        var action = sigaction()
+        sigaction(SIGPIPE, nil, &action)
+        #expect(
+            action.__sigaction_handler.sa_handler == nil, "SIGPIPE is not at its default (fatal) action")
+        try await withTestLoop(backend) { _ in
+            let pair = try await ConnectedPair.make()
+            try await pair.server.close()
+            // The first writes may land in the socket buffer before the peer's RST;
+            // bounded at 1,000 writes of 64 KiB.
+            let chunk = randomBytes(64 << 10, seed: 3)
+            var error: TorusError?
+            for _ in 0..<1000 {
+                do {
+                    try await pair.client.write(chunk, timeout: .seconds(10))
+                } catch let caught as TorusError {
+                    error = caught
+                    break
+                }
+            }
+            let thrown = try #require(error, "no write failed after the peer closed")
+            #expect(thrown.operation == .write)
+            #expect(thrown.reason == .system(.brokenPipe) || thrown.reason == .system(.connectionReset))
+            // Once broken, it stays broken, and reading reports the end or the reset.
+            await expectTorusError(.write, .system(.brokenPipe)) { try await pair.client.write([1]) }
+            try await pair.client.close()
+        }
+    }
+}
+
+/// Runs alone (it holds the descriptor gate exclusively): it lowers the process-wide
+/// open-file limit, which would fail any test opening a descriptor meanwhile.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct OpenFileLimitTests {
+    @Test(arguments: Backend.allCases)
+    func acceptAtTheOpenFileLimitThrowsTooManyOpenFilesAndRecovers(_ backend: Backend) async throws {
+        let limitBefore = openFileLimit()
+        try await withTestLoop(backend, access: .exclusive) { loop in
+            let listener = try TCPListener.bind(to: .loopbackV4)
+            // Created before the limit drops; connecting needs no new descriptor.
+            let client = try #require(RawSocket())
+            defer { client.close() }
+            let error = try await withOpenFileSoftLimit(rlim_t(lowestFreeDescriptor())) {
+                try client.connect(listener.localAddress)  // completes in the kernel backlog
+                return await torusError { try await listener.accept() }
+            }
+            #expect(error == TorusError(.accept, .system(.tooManyOpenFiles)))
+            #expect(openFileLimit() == limitBefore)
+            // The limit restored, the listener still accepts: the same client, which
+            // waited in the backlog, then a new one.
+            let first = try #require(try await listener.accept())
+            #expect(try first.remoteAddress == (try SocketAddress.query(client.fd, getsockname)))
+            try await first.write([1, 2, 3])
+            #expect(try await offLoop { try client.read(exactly: 3) } == [1, 2, 3])
+            let second = try await TCPConnection.connect(to: listener.localAddress)
+            let secondServer = try #require(try await listener.accept())
+            try await second.write([4])
+            #expect(try await secondServer.read(exactly: 1) == [4])
+            for connection in [first, second, secondServer] { try await connection.close() }
+            try await listener.close()
+            _ = loop
+        }
+        #expect(openFileLimit() == limitBefore)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func theLimitIsRestoredWhenTheBodyThrows(_ backend: Backend) async throws {
+        struct Failure: Error, Equatable {}
+        let limitBefore = openFileLimit()
+        try await withDescriptorGate(.exclusive) {
+            await #expect(throws: Failure()) {
+                try await withOpenFileSoftLimit(limitBefore.soft - 1) {
+                    #expect(openFileLimit().soft == limitBefore.soft - 1)
+                    throw Failure()
+                }
+            }
+        }
+        #expect(openFileLimit() == limitBefore)
+    }
+}
