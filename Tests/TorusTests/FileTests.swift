@@ -43,8 +43,8 @@ func withTemporaryDirectory<Result>(_ body: (TemporaryDirectory) async throws ->
 struct FileTests {
     /// 64 MiB written in 1 MiB chunks at shuffled offsets, flushed, and read back whole
     /// and at an offset, byte for byte.
-    @Test(arguments: Backend.allCases)
-    func sixtyFourMebibytesRoundTripByteExact(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func sixtyFourMebibytesRoundTripByteExact(_ backend: TestBackend) async throws {
         let size = 64 << 20
         let chunkSize = 1 << 20
         let contents = randomBytes(size, seed: 64)
@@ -95,8 +95,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func writeAtAnOffsetOverwritesInPlace(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func writeAtAnOffsetOverwritesInPlace(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("small.txt")
             try await withTestLoop(backend) { _ in
@@ -113,8 +113,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func appendAndTruncateOptions(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func appendAndTruncateOptions(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("log.txt")
             try await withTestLoop(backend) { _ in
@@ -132,8 +132,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func createdFilesGetTheRequestedPermissions(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func createdFilesGetTheRequestedPermissions(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             try await withTestLoop(backend) { _ in
                 let file = try await File.open(
@@ -147,8 +147,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func openingAMissingFileThrowsNoSuchFile(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func openingAMissingFileThrowsNoSuchFile(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             try await withTestLoop(backend) { _ in
                 await expectTorusError(.open, .system(.noSuchFileOrDirectory)) {
@@ -164,8 +164,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func openErrorsAreReported(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func openErrorsAreReported(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("exists")
             try await withTestLoop(backend) { _ in
@@ -180,8 +180,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func negativeOffsetsAreInvalidArguments(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func negativeOffsetsAreInvalidArguments(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             try await withTestLoop(backend) { _ in
                 let file = try await File.open(directory.file("f"), .readWrite, options: [.create])
@@ -206,8 +206,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func wrongAccessModeReportsBadDescriptor(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func wrongAccessModeReportsBadDescriptor(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("f")
             try await withTestLoop(backend) { _ in
@@ -227,8 +227,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func useAfterCloseThrowsClosed(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func useAfterCloseThrowsClosed(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             try await withTestLoop(backend) { _ in
                 let file = try await File.open(directory.file("f"), .readWrite, options: [.create])
@@ -245,8 +245,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func filesWorkFromOffTheLoopAndNeedALoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func filesWorkFromOffTheLoopAndNeedALoop(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("f")
             try await withTestLoop(backend) { loop in
@@ -263,8 +263,8 @@ struct FileTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func droppedFilesAreClosedByTheirLoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func droppedFilesAreClosedByTheirLoop(_ backend: TestBackend) async throws {
         try await withTemporaryDirectory { directory in
             try await withTestLoop(backend) { loop in
                 var file: File? = try await File.open(directory.file("f"), .writeOnly, options: [.create])

@@ -19,8 +19,8 @@ struct ManyConnectionsTests {
         var description: String { "connection \(connection): \(detail) at byte \(position)" }
     }
 
-    @Test(arguments: Backend.allCases)
-    func thousandConnectionsEchoOneMebibyteEachThroughOneLoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func thousandConnectionsEchoOneMebibyteEachThroughOneLoop(_ backend: TestBackend) async throws {
         let limit = raiseOpenFileLimit()
         try #require(
             limit >= rlim_t(2 * Self.connections + 256), "RLIMIT_NOFILE hard limit \(limit) is too low")

@@ -37,7 +37,7 @@ struct StaleCompletionTests {
             #expect(current.generation == old.generation + 1)
 
             let before = await loop.statistics
-            loop.reactor.prepareRawNop(userData: old.userData)
+            loop.completionReactor.prepareRawNop(userData: old.userData)
             try await loop.nop()  // submitted after the stale NOP, so reaped after it
             for _ in 0..<10 { await Task.yield() }  // a wrongly resumed task would run here
             let after = await loop.statistics
@@ -68,11 +68,11 @@ struct StaleCompletionTests {
             let old = OperationID(index: current.index, generation: current.generation - 1)
 
             let before = await loop.statistics
-            loop.reactor.prepareRawNop(userData: old.userData)
+            loop.completionReactor.prepareRawNop(userData: old.userData)
             // The same stale ID as a linked timeout's completion, and a generation the
             // slot has not reached yet: all three are stale.
-            loop.reactor.prepareRawNop(userData: old.userData | OperationID.linkedTimeoutBit)
-            loop.reactor.prepareRawNop(
+            loop.completionReactor.prepareRawNop(userData: old.userData | OperationID.linkedTimeoutBit)
+            loop.completionReactor.prepareRawNop(
                 userData: OperationID(index: current.index, generation: current.generation + 1).userData)
             try await loop.nop()
             for _ in 0..<10 { await Task.yield() }
@@ -90,7 +90,7 @@ struct StaleCompletionTests {
         try await withTestLoop(.ioUring) { loop in
             let before = await loop.statistics
             let outOfRange = OperationID(index: UInt32(loop.slots.capacity + 5), generation: 1)
-            loop.reactor.prepareRawNop(userData: outOfRange.userData)
+            loop.completionReactor.prepareRawNop(userData: outOfRange.userData)
             try await loop.nop()
             #expect(await loop.statistics.staleCompletions == before.staleCompletions + 1)
         }
@@ -174,5 +174,13 @@ struct OperationSlotTests {
         // The linked-timeout bit names the same operation.
         #expect(OperationID(userData: id.userData | OperationID.linkedTimeoutBit) == id)
         #expect(id.userData & OperationID.linkedTimeoutBit == 0)
+    }
+}
+
+extension EventLoop {
+    /// The io_uring reactor of an io_uring loop (for injecting raw completions).
+    var completionReactor: CompletionReactor {
+        guard case .completion(let reactor) = reactor else { preconditionFailure("not an io_uring loop") }
+        return reactor
     }
 }

@@ -12,14 +12,20 @@ import Testing
 // MARK: - Backends
 
 /// The reactor a test loop runs on. Every loop-based test takes one as its argument
-/// (`@Test(arguments: Backend.allCases)`), so a second reactor is one more case here.
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+/// (`@Test(arguments: TestBackend.allCases)`), so a second reactor is one more case here.
+enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case ioUring
+    case epoll
 
     /// The configuration a test loop is built from.
     var configuration: EventLoop.Configuration {
         var configuration = EventLoop.Configuration()
         configuration.threadName = "torus-test"
+        configuration.backend =
+            switch self {
+            case .ioUring: .ioUring
+            case .epoll: .epoll
+            }
         return configuration
     }
 
@@ -30,6 +36,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String {
         switch self {
         case .ioUring: "io_uring"
+        case .epoll: "epoll"
         }
     }
 }
@@ -43,7 +50,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// Tests take the descriptor gate shared (see ``DescriptorGate``); the test that lowers
 /// the open-file limit takes it exclusively.
 func withTestLoop<Result: Sendable>(
-    _ backend: Backend,
+    _ backend: TestBackend,
     access: DescriptorGate.Access = .shared,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @Sendable (EventLoop) async throws -> Result

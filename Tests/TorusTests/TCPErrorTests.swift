@@ -5,8 +5,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct TCPErrorTests {
-    @Test(arguments: Backend.allCases)
-    func resetByPeerSurfacesAsConnectionReset(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func resetByPeerSurfacesAsConnectionReset(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             // SO_LINGER {1, 0}: close sends a RST instead of a FIN.
@@ -19,8 +19,8 @@ struct TCPErrorTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func resetWhileAReadIsPendingSurfacesAsConnectionReset(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func resetWhileAReadIsPendingSurfacesAsConnectionReset(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let reader = Task(executorPreference: loop) { try await pair.client.read(upTo: 64) }
@@ -32,8 +32,8 @@ struct TCPErrorTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func resetByAPlainSocketPeer(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func resetByAPlainSocketPeer(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let listener = try TCPListener.bind(to: .loopbackV4)
             let peer = try #require(RawSocket())
@@ -60,8 +60,8 @@ struct TCPErrorTests {
 
     /// Writing to a peer that has closed fails with EPIPE or ECONNRESET, never SIGPIPE:
     /// SIGPIPE's default action would end the test process.
-    @Test(arguments: Backend.allCases)
-    func writeAfterThePeerClosedThrowsBrokenPipe(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func writeAfterThePeerClosedThrowsBrokenPipe(_ backend: TestBackend) async throws {
         var action = sigaction()
         sigaction(SIGPIPE, nil, &action)
         #expect(
@@ -95,8 +95,8 @@ struct TCPErrorTests {
 /// open-file limit, which would fail any test opening a descriptor meanwhile.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct OpenFileLimitTests {
-    @Test(arguments: Backend.allCases)
-    func acceptAtTheOpenFileLimitThrowsTooManyOpenFilesAndRecovers(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func acceptAtTheOpenFileLimitThrowsTooManyOpenFilesAndRecovers(_ backend: TestBackend) async throws {
         let limitBefore = openFileLimit()
         try await withTestLoop(backend, access: .exclusive) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
@@ -126,8 +126,8 @@ struct OpenFileLimitTests {
         #expect(openFileLimit() == limitBefore)
     }
 
-    @Test(arguments: Backend.allCases)
-    func theLimitIsRestoredWhenTheBodyThrows(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func theLimitIsRestoredWhenTheBodyThrows(_ backend: TestBackend) async throws {
         struct Failure: Error, Equatable {}
         let limitBefore = openFileLimit()
         try await withDescriptorGate(.exclusive) {

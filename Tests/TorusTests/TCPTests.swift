@@ -7,8 +7,8 @@ import Testing
 struct TCPTests {
     // MARK: Listener
 
-    @Test(arguments: Backend.allCases)
-    func bindToPortZeroGetsARealPort(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func bindToPortZeroGetsARealPort(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             #expect(listener.loop === loop)
@@ -20,8 +20,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func bindingAPortInUseThrowsAddressInUse(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func bindingAPortInUseThrowsAddressInUse(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             // SO_REUSEADDR is on by default; a port still *listening* is in use regardless.
             let first = try TCPListener.bind(to: .loopbackV4)
@@ -37,8 +37,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func reusePortLetsTwoListenersShareAPort(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func reusePortLetsTwoListenersShareAPort(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             var options = TCPListener.Options()
             options.reusePort = true
@@ -50,8 +50,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func negativeBacklogIsAnInvalidArgument(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func negativeBacklogIsAnInvalidArgument(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             var options = TCPListener.Options()
             options.backlog = -1
@@ -65,8 +65,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func acceptReturnsConnectionsAndNilAfterClose(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func acceptReturnsConnectionsAndNilAfterClose(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             // A pending accept() is ended by close(): it returns nil.
@@ -85,8 +85,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func connectionsSequenceYieldsEveryClient(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func connectionsSequenceYieldsEveryClient(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             let clientCount = 5
@@ -112,8 +112,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func closingAListenerClosesConnectionsNobodyTook(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func closingAListenerClosesConnectionsNobodyTook(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             let first = try await TCPConnection.connect(to: listener.localAddress)
@@ -129,8 +129,8 @@ struct TCPTests {
     }
 
     @Test(
-        arguments: Backend.allCases)
-    func concurrentAcceptsEachGetAConnection(_ backend: Backend) async throws {
+        arguments: TestBackend.allCases)
+    func concurrentAcceptsEachGetAConnection(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             let returned = LoopConfined(0, on: loop)
@@ -160,8 +160,8 @@ struct TCPTests {
     }
 
     @Test(
-        arguments: Backend.allCases)
-    func droppedListenersStopListening(_ backend: Backend) async throws {
+        arguments: TestBackend.allCases)
+    func droppedListenersStopListening(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             var listener: TCPListener? = try TCPListener.bind(to: .loopbackV4)
             let address = try #require(listener?.localAddress)
@@ -182,16 +182,16 @@ struct TCPTests {
 
     // MARK: Connect
 
-    @Test(arguments: Backend.allCases)
-    func connectOverIPv4(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func connectOverIPv4(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             try await echoOnce(listeningOn: .loopbackV4) { try await TCPConnection.connect(to: $0) }
         }
     }
 
     @Test(
-        .enabled(if: ipv6LoopbackAvailable, "::1 cannot be bound here"), arguments: Backend.allCases)
-    func connectOverIPv6(_ backend: Backend) async throws {
+        .enabled(if: ipv6LoopbackAvailable, "::1 cannot be bound here"), arguments: TestBackend.allCases)
+    func connectOverIPv6(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             try await echoOnce(listeningOn: .loopbackV6) { address in
                 #expect(address.family == AF_INET6)
@@ -201,8 +201,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func connectByHostName(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func connectByHostName(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             // If localhost also resolves to ::1, that attempt is refused and the next
             // address is tried; either way the connection reaches 127.0.0.1.
@@ -216,8 +216,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func connectWithAPortOutOfRangeIsAnInvalidArgument(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func connectWithAPortOutOfRangeIsAnInvalidArgument(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             for port in [-1, 65536] {
                 let error = await torusError {
@@ -232,8 +232,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func connectRefused(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func connectRefused(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             // A bound socket that does not listen: connecting to it is refused, and the
             // port cannot be taken by another test while it stays open.
@@ -253,8 +253,8 @@ struct TCPTests {
     }
 
     @Test(
-        .enabled(if: ipv6LoopbackAvailable, "::1 cannot be bound here"), arguments: Backend.allCases)
-    func connectRefusedOverIPv6(_ backend: Backend) async throws {
+        .enabled(if: ipv6LoopbackAvailable, "::1 cannot be bound here"), arguments: TestBackend.allCases)
+    func connectRefusedOverIPv6(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let closedPort = try #require(RawSocket(family: AF_INET6))
             defer { closedPort.close() }
@@ -267,8 +267,8 @@ struct TCPTests {
 
     // MARK: Reading and writing
 
-    @Test(arguments: Backend.allCases)
-    func readIntoABufferAndUpTo(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func readIntoABufferAndUpTo(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             let message = randomBytes(1000, seed: 1)
@@ -290,8 +290,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func endOfStreamIsZeroBytesNotAnError(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func endOfStreamIsZeroBytesNotAnError(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             try await pair.server.write([1, 2, 3])
@@ -306,8 +306,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func writeSendsEveryByte(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func writeSendsEveryByte(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             // Larger than the socket buffers: the write completes only through partial sends.
@@ -330,8 +330,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func shutdownWriteMakesThePeerReadEndOfStream(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func shutdownWriteMakesThePeerReadEndOfStream(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             try await pair.client.write([7, 8, 9])
@@ -352,8 +352,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func closeIsFinalAndUseAfterCloseThrowsClosed(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func closeIsFinalAndUseAfterCloseThrowsClosed(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             try await pair.client.close()
@@ -372,8 +372,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func readUpToANonPositiveCountIsAnInvalidArgument(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func readUpToANonPositiveCountIsAnInvalidArgument(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             for maxBytes in [-1, 0] {
@@ -392,8 +392,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func droppedConnectionsAreClosedByTheirLoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func droppedConnectionsAreClosedByTheirLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let listener = try TCPListener.bind(to: .loopbackV4)
             var client: TCPConnection? = try await TCPConnection.connect(to: listener.localAddress)
@@ -409,8 +409,8 @@ struct TCPTests {
 
     // MARK: Options and addresses
 
-    @Test(arguments: Backend.allCases)
-    func socketOptionsTakeEffect(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func socketOptionsTakeEffect(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             let client = pair.client
@@ -437,8 +437,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func outOfRangeSocketOptionsAreInvalidArguments(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func outOfRangeSocketOptionsAreInvalidArguments(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             for option in [SocketOption.receiveBufferSize(-1), .sendBufferSize(Int(Int32.max) + 1)] {
@@ -453,8 +453,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func localAndRemoteAddressesMatch(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func localAndRemoteAddressesMatch(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             let listener = try TCPListener.bind(to: .loopbackV4)
             let client = try await TCPConnection.connect(to: listener.localAddress)
@@ -469,8 +469,8 @@ struct TCPTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func synchronousCallsOffTheLoopThrowNotOnLoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func synchronousCallsOffTheLoopThrowNotOnLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
             let client = pair.client

@@ -6,8 +6,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct TimerTests {
-    @Test(arguments: Backend.allCases)
-    func sleepForWaitsAtLeastTheDuration(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func sleepForWaitsAtLeastTheDuration(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             for duration in [Duration.milliseconds(1), .milliseconds(20)] {
                 let start = ContinuousClock.now
@@ -17,8 +17,8 @@ struct TimerTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func sleepUntilWakesAtOrAfterTheDeadline(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func sleepUntilWakesAtOrAfterTheDeadline(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let deadline = ContinuousClock.now + .milliseconds(20)
             try await loop.sleep(until: deadline)
@@ -26,8 +26,8 @@ struct TimerTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func zeroNegativeAndPastSleepsReturn(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func zeroNegativeAndPastSleepsReturn(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             try await loop.sleep(for: .zero)
             try await loop.sleep(for: .seconds(-5))
@@ -39,8 +39,8 @@ struct TimerTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func sleepsFromAnotherThreadHopToTheLoop(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func sleepsFromAnotherThreadHopToTheLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let deadline = ContinuousClock.now + .milliseconds(5)
             try await offLoop {
@@ -51,8 +51,8 @@ struct TimerTests {
         }
     }
 
-    @Test(arguments: Backend.allCases)
-    func concurrentSleepsWakeShortestFirst(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func concurrentSleepsWakeShortestFirst(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let order = LoopConfined<[Int]>([], on: loop)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -76,8 +76,8 @@ struct TimerTests {
     /// deadline with two clock reads, and a loop thread preempted between them arms its
     /// timer early, by up to a scheduler time slice, which on a loaded machine swaps
     /// deadlines 100 µs apart (see `sleepUntilConvertsTheDeadlineExactlyUnderContention`).
-    @Test(arguments: Backend.allCases)
-    func tenThousandTimersFireInDeadlineOrder(_ backend: Backend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func tenThousandTimersFireInDeadlineOrder(_ backend: TestBackend) async throws {
         let count = 10_000
         let spacing = Duration.microseconds(100)
         try await withTestLoop(backend, access: .exclusive) { loop in

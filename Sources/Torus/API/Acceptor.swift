@@ -24,17 +24,17 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
     /// The next connection, accepted ahead or awaited; nil once the listener is closed.
     func next() async throws -> TCPConnection? {
         let loop = listener.loop
-        if isClosed { return nil }
-        try loop.checkUsable(.accept)
-        if let accepted = backlog.popFirst() { return TCPConnection(descriptor: accepted) }
-        if pendingError != 0 {
-            defer { pendingError = 0 }
-            throw TorusError(.accept, .system(Errno(rawValue: pendingError)))
-        }
-        if multishot == nil {
-            multishot = loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self)
-            // The selector reactor may have accepted at once.
+        while true {
+            if isClosed { return nil }
+            try loop.checkUsable(.accept)
             if let accepted = backlog.popFirst() { return TCPConnection(descriptor: accepted) }
+            if pendingError != 0 {
+                defer { pendingError = 0 }
+                throw TorusError(.accept, .system(Errno(rawValue: pendingError)))
+            }
+            guard multishot == nil else { break }
+            // Arm, then look again: the selector reactor accepts (or fails) at once.
+            multishot = loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self)
         }
         let completion = await loop.suspendAsWaiter { waiters.append($0) }
         if completion.result == -ECANCELED && !completion.cancelled { return nil }  // closed
@@ -81,7 +81,8 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
         while let waiter = waiters.popFirst() { loop.resumeWaiter(waiter, result: -ECANCELED) }
         if let multishot {
             loop.cancel(multishot)
-            _ = await loop.suspendAsWaiter { closeWaiter = $0 }
+            // io_uring delivers the last CQE later; the selector reactor already did.
+            if self.multishot != nil { _ = await loop.suspendAsWaiter { closeWaiter = $0 } }
         }
         while let accepted = backlog.popFirst() { try? await accepted.close() }
     }

@@ -46,6 +46,7 @@ final class Descriptor: @unchecked Sendable {
         self.fd = -1
         loop.descriptors[fd] = nil
         if inFlight > 0 { await loop.cancelOperations(on: fd) }
+        loop.forgetDescriptor(fd)
         let result = await loop.submit(Close(fd: fd)).result
         if result < 0 { throw TorusError(.close, .system(Errno(rawValue: -result))) }
     }
@@ -53,6 +54,7 @@ final class Descriptor: @unchecked Sendable {
     /// Closes synchronously while the loop shuts down (operations were cancelled).
     func closeAtShutdown() {
         guard fd >= 0 else { return }
+        loop.forgetDescriptor(fd)
         CLiburing.close(fd)
         fd = -1
     }

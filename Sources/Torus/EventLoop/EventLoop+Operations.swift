@@ -52,6 +52,8 @@ extension EventLoop {
     private func submit<Operation: IOOperation>(
         _ operation: Operation, to reactor: SelectorReactor, timeout: Duration?
     ) async -> Completion {
+        // As on io_uring, an operation started in a cancelled task does not run.
+        if Task.isCancelled { return Completion(result: -ECANCELED, flags: 0, cancelled: true, timedOut: false) }
         switch operation.selectorPlan {
         case .immediate:
             var state = AttemptState()
@@ -224,6 +226,12 @@ extension EventLoop {
         case .selector(let selector):
             for id in selector.removeWaiters(on: fd) { cancel(id) }
         }
+    }
+
+    /// Forgets what the reactor knows of `fd`, which is being closed: the number will be
+    /// reused, and the next descriptor with it must be registered afresh.
+    func forgetDescriptor(_ fd: Int32) {
+        if case .selector(let selector) = reactor { _ = selector.removeWaiters(on: fd) }
     }
 
     /// Extra `socket(2)` type flags this loop's reactor needs (non-blocking for epoll).

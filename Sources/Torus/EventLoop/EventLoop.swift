@@ -51,7 +51,8 @@ public final class EventLoop: @unchecked Sendable {
     public init(configuration: Configuration = Configuration()) throws {
         self.configuration = configuration
         backend = try configuration.backend.resolved()
-        wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        // Non-blocking for epoll, which drains it with read(2); io_uring reads it async.
+        wakeFD = eventfd(0, Int32(EFD_CLOEXEC) | (backend == .epoll ? Int32(EFD_NONBLOCK) : 0))
         if wakeFD < 0 { throw TorusError(.eventLoop, .system(.last)) }
         let selector: SelectorReactor?
         do {
