@@ -34,7 +34,7 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
             }
             guard multishot == nil else { break }
             // Arm, then look again: the selector reactor accepts (or fails) at once.
-            multishot = loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self)
+            loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self) { multishot = $0 }
         }
         let completion = await loop.suspendAsWaiter { waiters.append($0) }
         if completion.result == -ECANCELED && !completion.cancelled { return nil }  // closed
@@ -61,7 +61,7 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
             loop.resumeWaiter(closeWaiter, result: 0)
         } else if ended, !isClosed, !waiters.isEmpty, !loop.isShuttingDown {
             // The kernel ended the multishot accept while callers still wait: re-arm it.
-            multishot = loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self)
+            loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self) { multishot = $0 }
         }
     }
 

@@ -34,7 +34,8 @@ public final class TCPConnection: @unchecked Sendable {
         let loop = try EventLoop.resolve(loop, for: .connect)
         return try await loop.onLoop(.connect) {
             try loop.checkUsable(.connect)
-            let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | loop.socketTypeFlags, 0)
+            let fd = socket(
+                address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | loop.socketTypeFlags, 0)
             if fd < 0 { throw TorusError(.socket, .system(.last)) }
             let connection = TCPConnection(descriptor: Descriptor(fd: fd, loop: loop))
             do {

@@ -52,7 +52,8 @@ public final class TCPListener: @unchecked Sendable {
         guard options.backlog >= 0 else {
             throw TorusError(.listen, .invalidArgument("backlog must not be negative, got \(options.backlog)"))
         }
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | loop.socketTypeFlags, 0)
+        let fd = socket(
+            address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | loop.socketTypeFlags, 0)
         if fd < 0 { throw TorusError(.socket, .system(.last)) }
         let descriptor = Descriptor(fd: fd, loop: loop)
         do {

@@ -85,14 +85,19 @@ extension EventLoop {
         }
     }
 
-    /// Starts a multishot operation whose results all go to `sink`; returns its ID, which
-    /// ``cancel(_:)`` accepts. The last result comes without `IORING_CQE_F_MORE`.
-    func submitMultishot<Operation: IOOperation>(_ operation: Operation, sink: any CompletionSink) -> OperationID {
+    /// Starts a multishot operation whose results all go to `sink`. `register` receives
+    /// its ID (which ``cancel(_:)`` accepts) before any result is delivered: the selector
+    /// reactor may deliver results, even the last one, before this returns. The last
+    /// result comes without `IORING_CQE_F_MORE`.
+    func submitMultishot<Operation: IOOperation>(
+        _ operation: Operation, sink: any CompletionSink, register: (OperationID) -> Void
+    ) {
         assert(isCurrent, "operations are submitted on their loop's thread")
         let id = slots.allocate()
         let slot = slots[id.index]
         slot.pointee.sink = sink
         slot.pointee.submitted = true
+        register(id)
         switch reactor {
         case .completion(let completion):
             completion.prepare(operation, id: id, slot: slot, timeout: nil)
@@ -105,13 +110,12 @@ extension EventLoop {
             if registered < 0 {
                 slots.release(id.index)
                 sink.receive(result: registered, flags: 0, loop: self)
-                return id
+                return
             }
             selector.setMultishot(on: fd, id: id)
             // Connections may be waiting already; their edge may have passed.
             driveMultishot(id, selector: selector)
         }
-        return id
     }
 
     /// Selector reactor: repeats a multishot operation's attempt until EAGAIN, handing
@@ -203,7 +207,9 @@ extension EventLoop {
             completion.prepareCancel(userData: id.userData)
         case .selector(let selector) where slot.pointee.sink != nil:
             let sink = slot.pointee.sink!
-            if case .whenReady(let fd, _) = slot.pointee.multishot?.selectorPlan { selector.setMultishot(on: fd, id: nil) }
+            if case .whenReady(let fd, _) = slot.pointee.multishot?.selectorPlan {
+                selector.setMultishot(on: fd, id: nil)
+            }
             slots.release(id.index)
             sink.receive(result: -ECANCELED, flags: 0, loop: self)
         case .selector where slot.pointee.submitted:

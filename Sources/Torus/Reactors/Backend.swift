@@ -87,7 +87,8 @@ enum IOUringProbe {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = read(fd, &buffer, buffer.count)
         guard count > 0 else { throw Errno(rawValue: Glibc.errno) }
-        return String(decoding: buffer[..<count].filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }, as: UTF8.self)
+        return String(
+            decoding: buffer[..<count].filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }, as: UTF8.self)
     }
 }
 
