@@ -47,6 +47,16 @@ let package = Package(
             path: "Benchmarks/CLiburingEcho",
             linkerSettings: [.linkedLibrary("uring")]
         ),
+        .executableTarget(
+            name: "c-epoll-echo",
+            path: "Benchmarks/CEpollEcho"
+        ),
+        // Runs a command with io_uring_setup failing with EPERM (seccomp), for the
+        // fallback test: what a locked-down container does.
+        .executableTarget(
+            name: "without-io-uring",
+            path: "Benchmarks/WithoutIOUring"
+        ),
         .testTarget(
             name: "TorusTests",
             dependencies: ["Torus", "CLiburing"]

@@ -22,18 +22,24 @@ struct ServeEchoCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port = 0
 
+    @Option(help: "Reactor: io_uring, epoll or automatic.")
+    var backend: Backend = .automatic
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
     }
 
     func run() async throws {
         let limit = ResourceLimits.raiseOpenFiles()
-        let loop = try EventLoop()
+        var configuration = EventLoop.Configuration()
+        configuration.backend = backend
+        let loop = try EventLoop(configuration: configuration)
         let listener = try await loop.run {
             try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: port)!)
         }
         FileHandle.standardOutput.write(Data("listening \(listener.localAddress.port)\n".utf8))
-        FileHandle.standardError.write(Data("torus-bench serve echo: RLIMIT_NOFILE soft limit \(limit)\n".utf8))
+        FileHandle.standardError.write(
+            Data("torus-bench serve echo: \(loop.backend), RLIMIT_NOFILE soft limit \(limit)\n".utf8))
         let signals = SignalWaiter([SIGINT, SIGTERM])
         let serving = Task(executorPreference: loop) { try await EchoServer.serve(listener) }
         await signals.wait()

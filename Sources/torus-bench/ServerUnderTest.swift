@@ -10,24 +10,26 @@ protocol ServerUnderTest {
     var address: SocketAddress { get }
     /// CPU time (user + system) of the serving thread so far, in nanoseconds.
     func cpuNanoseconds() -> UInt64
-    /// Kernel entries (`io_uring_enter` calls) so far, when the server reports them.
-    func kernelEnters() async -> UInt64?
+    /// System calls the serving thread made so far, when the server reports them.
+    func systemCalls() async -> UInt64?
     /// Stops the server and releases what it holds.
     func stop() async throws
 }
 
 /// The Torus echo server on its own loop thread in this process.
 final class TorusEchoServer: ServerUnderTest {
-    let name = "torus-io_uring"
+    let name: String
     let loop: EventLoop
     let address: SocketAddress
     private let listener: TCPListener
     private let serving: Task<Void, any Error>
 
-    init() async throws {
+    init(backend: Backend) async throws {
         var configuration = EventLoop.Configuration()
         configuration.threadName = "torus-server"
+        configuration.backend = backend
         loop = try EventLoop(configuration: configuration)
+        name = "torus-\(loop.backend)"
         let listener = try await loop.run {
             try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: 0)!)
         }
@@ -38,7 +40,7 @@ final class TorusEchoServer: ServerUnderTest {
 
     func cpuNanoseconds() -> UInt64 { loop.threadCPUNanoseconds }
 
-    func kernelEnters() async -> UInt64? { await loop.statistics.kernelEnters }
+    func systemCalls() async -> UInt64? { await loop.statistics.systemCalls }
 
     func stop() async throws {
         try await listener.close()
@@ -95,7 +97,7 @@ final class ChildProcessServer: ServerUnderTest {
         return UInt64(first) ?? 0
     }
 
-    func kernelEnters() async -> UInt64? { nil }
+    func systemCalls() async -> UInt64? { nil }
 
     func stop() async throws {
         process.terminate()

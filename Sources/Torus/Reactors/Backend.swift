@@ -1,6 +1,7 @@
 import CLiburing
 import Glibc
 import Logging
+import Synchronization
 import SystemPackage
 
 /// Which reactor an ``EventLoop`` runs on.
@@ -41,7 +42,9 @@ public enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
             if let reason = IOUringProbe.unavailability { throw TorusError(.eventLoop, .ioUringUnavailable(reason)) }
             return .ioUring
         case .automatic:
-            return IOUringProbe.unavailability == nil ? .ioUring : .epoll
+            guard let reason = IOUringProbe.unavailability else { return .ioUring }
+            IOUringProbe.logFallback(reason)
+            return .epoll
         }
     }
 }
@@ -49,14 +52,19 @@ public enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
 /// Whether this process can use io_uring, decided once: the sysctl, then a real ring
 /// with Torus's flags and the opcodes it needs.
 enum IOUringProbe {
-    /// Why io_uring cannot be used here, or nil when it can. Logged once on fallback.
-    static let unavailability: String? = {
-        let reason = probe()
-        if let reason {
-            Logger(label: "torus").notice("io_uring unavailable (\(reason)); using epoll")
+    /// Why io_uring cannot be used here, or nil when it can.
+    static let unavailability: String? = probe()
+
+    private static let fallbackLogged = Mutex(false)
+
+    /// Logs, once per process, that `.automatic` fell back to epoll and why.
+    static func logFallback(_ reason: String) {
+        let first = fallbackLogged.withLock { logged in
+            defer { logged = true }
+            return !logged
         }
-        return reason
-    }()
+        if first { Logger(label: "torus").notice("io_uring unavailable (\(reason)); using epoll") }
+    }
 
     /// The opcodes Torus submits.
     static let requiredOpcodes: [io_uring_op] = [

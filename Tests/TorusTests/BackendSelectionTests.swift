@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+@testable import Torus
+
+/// Choosing a reactor: explicit, automatic with fallback, and the TORUS_BACKEND override.
+/// The fallback runs a real server (`torus-bench serve echo`) in a child process under a
+/// seccomp filter (`without-io-uring`) that makes io_uring_setup fail with EPERM.
+@Suite(.timeLimit(.minutes(1)))
+struct BackendSelectionTests {
+    @Test func explicitBackendsAreWhatTheLoopRuns() async throws {
+        for backend in [Backend.ioUring, .epoll] {
+            var configuration = EventLoop.Configuration()
+            configuration.backend = backend
+            let loop = try await withDescriptorGate { try EventLoop(configuration: configuration) }
+            #expect(loop.backend == backend)
+            await loop.shutdown()
+        }
+        // On this machine io_uring works, so automatic resolves to it (in process).
+        #expect(try Backend.automatic.resolved() == (IOUringProbe.unavailability == nil ? .ioUring : .epoll))
+    }
+
+    @Test func automaticFallsBackToEpollUnderSeccompAndStillEchoes() async throws {
+        let server = try ServerProcess(["without-io-uring", "torus-bench", "serve", "echo", "--port", "0"])
+        let port = try server.waitForPort()
+        let bytes = randomBytes(65_536, seed: 7)
+        let echoed: [UInt8] = try await withTestLoop(.ioUring) { _ in
+            let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
+            try await client.write(bytes)
+            try client.shutdown(.write)
+            var received: [UInt8] = []
+            while true {
+                let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
+                if chunk.isEmpty { break }
+                received += chunk
+            }
+            try await client.close()
+            return received
+        }
+        #expect(echoed == bytes)
+        let (status, errors) = try server.stop()
+        #expect(status == 0)
+        #expect(
+            errors.contains("io_uring unavailable (io_uring_setup failed: Operation not permitted (1)); using epoll"))
+        #expect(errors.contains("serve echo: epoll"))
+        #expect(errors.components(separatedBy: "io_uring unavailable").count == 2, "logged once: \(errors)")
+    }
+
+    @Test func explicitIoUringWhereUnavailableIsAClearError() throws {
+        let server = try ServerProcess(
+            ["without-io-uring", "torus-bench", "serve", "echo", "--backend", "io_uring", "--port", "0"])
+        let (status, errors) = try server.waitForExit()
+        #expect(status != 0)
+        #expect(errors.contains("event loop: io_uring unavailable: io_uring_setup failed: Operation not permitted"))
+    }
+
+    @Test func environmentOverridesTheConfiguredBackend() throws {
+        let server = try ServerProcess(
+            ["torus-bench", "serve", "echo", "--backend", "io_uring", "--port", "0"],
+            environment: [Backend.environmentVariable: "epoll"])
+        _ = try server.waitForPort()
+        let (status, errors) = try server.stop()
+        #expect(status == 0)
+        #expect(errors.contains("serve echo: epoll"))
+    }
+
+    @Test func aBadEnvironmentValueIsAClearError() throws {
+        let server = try ServerProcess(
+            ["torus-bench", "serve", "echo", "--port", "0"], environment: [Backend.environmentVariable: "kqueue"])
+        let (status, errors) = try server.waitForExit()
+        #expect(status != 0)
+        #expect(errors.contains("TORUS_BACKEND=kqueue: expected io_uring, epoll or automatic"))
+    }
+}
+
+/// A program built by this package (next to the test bundle), run as a child process
+/// with stdout and stderr captured.
+final class ServerProcess {
+    private let process = Process()
+    private let output = Pipe()
+    private let errors = Pipe()
+
+    /// Starts `arguments`; the first one (and a second that names a product, for
+    /// wrappers) resolve to this package's build directory.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let resolved = arguments.enumerated().map { index, argument in
+            index < 2 && FileManager.default.isExecutableFile(atPath: products.appendingPathComponent(argument).path)
+                ? products.appendingPathComponent(argument).path : argument
+        }
+        process.executableURL = URL(fileURLWithPath: resolved[0])
+        process.arguments = Array(resolved.dropFirst())
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+    }
+
+    /// Reads the `listening <port>` line the server prints when ready.
+    func waitForPort() throws -> Int {
+        var line: [UInt8] = []
+        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") {
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening "), let port = Int(text.dropFirst("listening ".count)) else {
+            _ = try? waitForExit()
+            throw ServerProcessError.noPort(text)
+        }
+        return port
+    }
+
+    /// Sends SIGTERM, then waits for the exit status and the whole stderr.
+    func stop() throws -> (status: Int32, errors: String) {
+        process.terminate()
+        return try waitForExit()
+    }
+
+    /// Waits (at most 20 s) for the exit status and the whole stderr.
+    func waitForExit() throws -> (status: Int32, errors: String) {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, text)
+    }
+
+    enum ServerProcessError: Error {
+        case noPort(String)
+    }
+}
