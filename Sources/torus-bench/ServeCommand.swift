@@ -30,6 +30,8 @@ struct ServeEchoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before anything is printed: a parent may signal as soon as it reads the port.
+        let signals = SignalWaiter([SIGINT, SIGTERM])
         let limit = ResourceLimits.raiseOpenFiles()
         var configuration = EventLoop.Configuration()
         configuration.backend = backend
@@ -40,7 +42,6 @@ struct ServeEchoCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("listening \(listener.localAddress.port)\n".utf8))
         FileHandle.standardError.write(
             Data("torus-bench serve echo: \(loop.backend), RLIMIT_NOFILE soft limit \(limit)\n".utf8))
-        let signals = SignalWaiter([SIGINT, SIGTERM])
         let serving = Task(executorPreference: loop) { try await EchoServer.serve(listener) }
         await signals.wait()
         try await listener.close()
