@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import Torus
 
 /// A server the echo benchmark drives: where it listens, how to read the CPU time of
@@ -54,55 +54,47 @@ final class TorusEchoServer: ServerUnderTest {
 final class ChildProcessServer: ServerUnderTest {
     let name: String
     let address: SocketAddress
-    private let process: Process
+    private let child: ChildProcess
 
     init(executable name: String) throws {
         self.name = name
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        let executable = directory.appendingPathComponent(name)
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw BenchError.missingExecutable(executable.path)
-        }
-        process = Process()
-        process.executableURL = executable
-        process.arguments = ["--port", "0"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        guard let line = Self.readLine(output.fileHandleForReading),
-            line.hasPrefix("listening "), let port = Int(line.dropFirst("listening ".count))
+        let path = Self.productsDirectory + "/" + name
+        guard access(path, X_OK) == 0 else { throw BenchError.missingExecutable(path) }
+        child = try ChildProcess(path: path, arguments: ["--port", "0"])
+        guard let line = child.readLine(), line.hasPrefix("listening "),
+            let port = Int(line.dropFirst("listening ".count))
         else {
-            process.terminate()
+            _ = child.terminate()
             throw BenchError.serverDidNotStart(name)
         }
         address = SocketAddress(ip: "127.0.0.1", port: port)!
     }
 
-    private static func readLine(_ handle: FileHandle) -> String? {
-        var bytes: [UInt8] = []
-        while let byte = try? handle.read(upToCount: 1), let first = byte.first {
-            if first == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
-            bytes.append(first)
-        }
-        return nil
+    /// The directory this executable was built into, where the reference servers are.
+    private static var productsDirectory: String {
+        var path = [CChar](repeating: 0, count: Int(PATH_MAX))
+        let count = readlink("/proc/self/exe", &path, path.count - 1)
+        let executable = String(decoding: path[..<max(count, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
     }
 
-    /// The child's main thread CPU time from /proc/PID/schedstat (nanoseconds on CPU).
+    /// The child's main thread CPU time from /proc/PID/schedstat (nanoseconds on CPU),
+    /// the same clock as a Torus loop thread's.
     func cpuNanoseconds() -> UInt64 {
-        let path = "/proc/\(process.processIdentifier)/schedstat"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-            let first = text.split(separator: " ").first
-        else { return 0 }
-        return UInt64(first) ?? 0
+        let fd = open("/proc/\(child.pid)/schedstat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let count = read(fd, &buffer, buffer.count)
+        guard count > 0 else { return 0 }
+        return UInt64(String(decoding: buffer[..<count].prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? 0
     }
 
     func systemCalls() async -> UInt64? { nil }
 
     func stop() async throws {
-        process.terminate()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { throw BenchError.serverFailed(name, process.terminationStatus) }
+        let status = child.terminate()
+        if status != 0 { throw BenchError.serverFailed(name, status) }
     }
 }
 
@@ -111,12 +103,14 @@ enum BenchError: Error, CustomStringConvertible {
     case missingExecutable(String)
     case serverDidNotStart(String)
     case serverFailed(String, Int32)
+    case spawnFailed(String, Int32)
 
     var description: String {
         switch self {
         case .missingExecutable(let path): "reference server not built: \(path) (run `swift build -c release` first)"
         case .serverDidNotStart(let name): "\(name) did not print its port"
         case .serverFailed(let name, let status): "\(name) exited with status \(status)"
+        case .spawnFailed(let path, let error): "cannot start \(path): \(String(cString: strerror(error)))"
         }
     }
 }

@@ -1,0 +1,68 @@
+import Glibc
+
+/// A child process started with `posix_spawn`, its stdout on a pipe.
+///
+/// Not Foundation's `Process`: its run loop, created on whichever pool thread waits for
+/// the child, crashes in `__CFFinalizeRunLoop` when that thread exits (seen here). The
+/// child starts with no signal blocked and default dispositions, whatever the spawning
+/// thread had.
+final class ChildProcess {
+    let pid: pid_t
+    private let output: Int32
+
+    /// Starts `path` with `arguments` (not including the program name).
+    init(path: String, arguments: [String]) throws {
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw BenchError.spawnFailed(path, errno) }
+        // Only the child's stdout copy (dup2) survives exec; the originals must not leak.
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], STDOUT_FILENO)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid = pid_t()
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        close(pipeEnds[1])
+        guard result == 0 else {
+            close(pipeEnds[0])
+            throw BenchError.spawnFailed(path, result)
+        }
+        self.pid = pid
+        output = pipeEnds[0]
+    }
+
+    deinit { close(output) }
+
+    /// The next line the child wrote to stdout, or nil at end of file.
+    func readLine() -> String? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(output, &byte, 1) == 1 {
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return nil
+    }
+
+    /// Sends SIGTERM and waits; returns the exit status (128 + signal if killed).
+    func terminate() -> Int32 {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+}
