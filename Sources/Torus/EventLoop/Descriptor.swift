@@ -8,7 +8,9 @@ final class Descriptor: @unchecked Sendable {
     // @unchecked Sendable: all state is read and written on the owning loop's thread;
     // other threads only hold the reference (to send it back to the loop).
     private(set) var fd: Int32
-    unowned let loop: EventLoop
+    /// unowned(unsafe): the loop's registry owns the descriptor, so the loop outlives it;
+    /// a checked `unowned` costs an atomic retain and release on every operation.
+    unowned(unsafe) let loop: EventLoop
     /// Operations in flight on this descriptor; close cancels them first.
     var inFlight = 0
 

@@ -5,17 +5,23 @@ import SystemPackage
 /// The epoll reactor: "tell me when I may try" (the talk's selector loop).
 ///
 /// Descriptors are non-blocking. An operation tries its system call first; on EAGAIN
-/// its task waits here for readiness and tries again when the loop wakes it. Each
-/// descriptor is registered once, edge-triggered for both directions (EPOLLET): a
-/// waiting operation is woken by the edge that follows its EAGAIN, so no `epoll_ctl`
-/// is needed per operation (level-triggered would need EPOLL_CTL_MOD to stop reporting
-/// a writable socket nobody writes to — two extra system calls per write that waits).
+/// its task waits here for readiness and tries again when the loop wakes it.
+///
+/// Edge-triggered (EPOLLET), registered once for input: a waiting read is woken by the
+/// edge that follows its EAGAIN, so steady-state reads need no `epoll_ctl` at all.
+/// Output interest is added only while a write waits and dropped when it is woken: a
+/// socket registered for EPOLLOUT reports an edge on every ACK that frees send buffer,
+/// which in ping-pong traffic doubled the events each `epoll_wait` returned (measured:
+/// 7.7 µs against C's 5.8 µs of server CPU per echo round trip). Level-triggered would
+/// need the same MOD calls and re-report drained descriptors on every wait.
 /// Timers live in a heap; regular files go to a ``BlockingPool``. Confined to the
 /// loop thread, except the pool.
 final class SelectorReactor {
     /// Who waits on one descriptor.
     private struct Waiters {
         var registered = false
+        /// Output interest is registered (a write or connect waits).
+        var watchingOutput = false
         var reader: OperationID?
         var writer: OperationID?
         /// A multishot operation (accept) that drains the descriptor on every edge.
@@ -67,20 +73,32 @@ final class SelectorReactor {
             waiters.append(contentsOf: repeatElement(Waiters(), count: max(index + 1 - waiters.count, 256)))
         }
         if waiters[index].registered { return 0 }
-        var event = epoll_event()
-        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-        event.data.fd = fd
-        systemCalls &+= 1
-        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 && Glibc.errno != EEXIST { return -Glibc.errno }
+        if control(EPOLL_CTL_ADD, fd, output: false) != 0 && Glibc.errno != EEXIST { return -Glibc.errno }
         waiters[index].registered = true
         return 0
     }
 
-    /// Makes `id` the waiter woken when `fd` becomes ready for `interest`.
+    private func control(_ operation: Int32, _ fd: Int32, output: Bool) -> Int32 {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue | (output ? EPOLLOUT.rawValue : 0)
+        event.data.fd = fd
+        systemCalls &+= 1
+        return epoll_ctl(epollFD, operation, fd, &event)
+    }
+
+    /// Makes `id` the waiter woken when `fd` becomes ready for `interest`. A write adds
+    /// output interest; the kernel reports the current state at once, so an edge that
+    /// came before cannot be missed.
     func wait(on fd: Int32, for interest: SelectorPlan.Interest, id: OperationID) {
         switch interest {
-        case .readable: waiters[Int(fd)].reader = id
-        case .writable: waiters[Int(fd)].writer = id
+        case .readable:
+            waiters[Int(fd)].reader = id
+        case .writable:
+            waiters[Int(fd)].writer = id
+            if !waiters[Int(fd)].watchingOutput {
+                waiters[Int(fd)].watchingOutput = true
+                _ = control(EPOLL_CTL_MOD, fd, output: true)
+            }
         }
     }
 
@@ -149,8 +167,10 @@ final class SelectorReactor {
                     }
                     if let id = waiters[Int(fd)].multishot { multishot(id) }
                 }
-                if writable != 0, Int(fd) < waiters.count, let id = waiters[Int(fd)].writer {
+                if writable != 0, let id = waiters[Int(fd)].writer {
                     waiters[Int(fd)].writer = nil
+                    waiters[Int(fd)].watchingOutput = false
+                    _ = control(EPOLL_CTL_MOD, fd, output: false)
                     ready(id)
                 }
                 handled += 1
