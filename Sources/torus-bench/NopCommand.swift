@@ -16,12 +16,17 @@ struct NopCommand: AsyncParsableCommand {
     @Option(help: "No-ops per task.")
     var operations = 1_000_000
 
+    @Option(help: "Reactor: io_uring, epoll (where a no-op completes without a system call) or automatic.")
+    var backend: Backend = .automatic
+
     func validate() throws {
         guard tasks > 0, operations > 0 else { throw ValidationError("--tasks and --operations must be positive") }
     }
 
     func run() async throws {
-        try await withEventLoop { loop in
+        var configuration = EventLoop.Configuration()
+        configuration.backend = backend
+        try await withEventLoop(configuration: configuration) { loop in
             try await Self.spin(loop: loop, tasks: tasks, operations: operations / 10)  // warm-up
             AllocationCounter.start()
             let cpu0 = loop.threadCPUNanoseconds
@@ -34,8 +39,8 @@ struct NopCommand: AsyncParsableCommand {
             let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
             print(
                 String(
-                    format: "nop: %d task(s): %.0f ns/op wall, %.0f ns/op loop CPU, %.4f mallocs/op", tasks,
-                    nanoseconds / total, Double(cpu) / total, Double(mallocs) / total))
+                    format: "nop (%@): %d task(s): %.0f ns/op wall, %.0f ns/op loop CPU, %d mallocs in %.0f ops",
+                    loop.backend.rawValue, tasks, nanoseconds / total, Double(cpu) / total, mallocs, total))
         }
     }
 

@@ -27,24 +27,11 @@ extension EventLoop {
     private func submit<Operation: IOOperation>(
         _ operation: Operation, to reactor: CompletionReactor, timeout: Duration?
     ) async -> Completion {
-        let id = slots.allocate()
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                let slot = slots[id.index]
-                slot.pointee.continuation = continuation
-                slot.pointee.pendingCompletions = 1
-                if slot.pointee.cancelRequested {
-                    // Cancelled before it started: nothing reaches the kernel.
-                    slot.pointee.result = -ECANCELED
-                    finishOne(slot, id: id)
-                    return
-                }
-                reactor.prepare(operation, id: id, slot: slot, timeout: timeout)
-                slot.pointee.submitted = true
-                if timeout != nil { slot.pointee.pendingCompletions = 2 }
-            }
-        } onCancel: {
-            self.requestCancel(id)
+        // In flight once queued: cancelling sends ASYNC_CANCEL and waits for the CQE.
+        await suspendAsWaiter(inFlight: true) { id in
+            let slot = slots[id.index]
+            reactor.prepare(operation, id: id, slot: slot, timeout: timeout)
+            if timeout != nil { slot.pointee.pendingCompletions = 2 }
         }
     }
 
@@ -139,8 +126,9 @@ extension EventLoop {
 
     /// Suspends until ``resumeWaiter(_:result:)`` names the waiter, or its task is
     /// cancelled (then the result is -ECANCELED). `register` receives the waiter's ID.
-    /// An `inFlight` waiter stands for work another thread is doing with the caller's
-    /// memory: cancelling it does not resume it early.
+    /// An `inFlight` waiter stands for work the kernel or a pool thread is doing with
+    /// the caller's memory: cancelling it asks the reactor to cancel that work and
+    /// still waits for its completion.
     func suspendAsWaiter(inFlight: Bool = false, _ register: (OperationID) -> Void) async -> Completion {
         assert(isCurrent, "waiters suspend on their loop's thread")
         let id = slots.allocate()
