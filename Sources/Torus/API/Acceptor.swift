@@ -39,8 +39,9 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
         let completion = await loop.suspendAsWaiter { waiters.append($0) }
         if completion.result == -ECANCELED && !completion.cancelled { return nil }  // closed
         let fd = try completion.value(.accept, loop: loop)
-        // Handed over by `receive`, already owned by the loop.
-        return TCPConnection(descriptor: loop.descriptors[fd]!)
+        // Handed over by `receive`, already owned by the loop (unless shutdown took it).
+        guard let accepted = loop.descriptors[fd] else { throw TorusError(.accept, .loopShutDown) }
+        return TCPConnection(descriptor: accepted)
     }
 
     func receive(result: Int32, flags: UInt32, loop: EventLoop) {
@@ -77,6 +78,7 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
     /// cancelled (waiting for its last CQE), connections nobody took are closed.
     func close() async {
         let loop = listener.loop
+        guard !isClosed else { return }  // A concurrent close is already at work.
         isClosed = true
         while let waiter = waiters.popFirst() { loop.resumeWaiter(waiter, result: -ECANCELED) }
         if let multishot {

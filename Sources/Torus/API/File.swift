@@ -42,7 +42,7 @@ public final class File: @unchecked Sendable {
             let flags = access.rawValue | options.rawValue | O_CLOEXEC
             let mode = mode_t((permissions ?? [.ownerReadWrite, .groupRead, .otherRead]).rawValue)
             let fd = try await loop.submit(OpenAt(path: cPath, flags: flags, mode: mode)).value(.open, loop: loop)
-            return File(descriptor: Descriptor(fd: fd, loop: loop))
+            return File(descriptor: try Descriptor.adopt(fd, on: loop, for: .open))
         }
     }
 

@@ -37,7 +37,7 @@ public final class TCPConnection: @unchecked Sendable {
             let fd = socket(
                 address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | loop.socketTypeFlags, 0)
             if fd < 0 { throw TorusError(.socket, .system(.last)) }
-            let connection = TCPConnection(descriptor: Descriptor(fd: fd, loop: loop))
+            let connection = TCPConnection(descriptor: try Descriptor.adopt(fd, on: loop, for: .connect))
             do {
                 _ = try await connection.descriptor.perform(.connect, timeout: timeout) {
                     Connect(fd: $0, address: address)

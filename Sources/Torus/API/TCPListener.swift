@@ -55,7 +55,7 @@ public final class TCPListener: @unchecked Sendable {
         let fd = socket(
             address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | loop.socketTypeFlags, 0)
         if fd < 0 { throw TorusError(.socket, .system(.last)) }
-        let descriptor = Descriptor(fd: fd, loop: loop)
+        let descriptor = try Descriptor.adopt(fd, on: loop, for: .bind)
         do {
             try SocketOption.reuseAddress(options.reuseAddress).apply(to: fd)
             if options.reusePort { try SocketOption.reusePort(true).apply(to: fd) }

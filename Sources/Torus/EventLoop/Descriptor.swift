@@ -11,8 +11,23 @@ final class Descriptor: @unchecked Sendable {
     /// unowned(unsafe): the loop's registry owns the descriptor, so the loop outlives it;
     /// a checked `unowned` costs an atomic retain and release on every operation.
     unowned(unsafe) let loop: EventLoop
-    /// Operations in flight on this descriptor; close cancels them first.
+    /// Operations in flight on this descriptor; close cancels them and waits for them.
     var inFlight = 0
+    /// A close waiting for the operations in flight to finish.
+    private var drainWaiter: OperationID?
+
+    /// Takes ownership of a new `fd` for `operation`: registers it, or closes it and
+    /// throws `.loopShutDown` when the loop began shutting down meanwhile (shutdown has
+    /// already collected what it will close). Called on the loop thread.
+    static func adopt(_ fd: Int32, on loop: EventLoop, for operation: TorusError.Operation) throws(TorusError)
+        -> Descriptor
+    {
+        guard !loop.isShuttingDown else {
+            CLiburing.close(fd)
+            throw TorusError(operation, .loopShutDown)
+        }
+        return Descriptor(fd: fd, loop: loop)
+    }
 
     /// Registers `fd` with `loop`. Called on the loop thread.
     init(fd: Int32, loop: EventLoop) {
@@ -38,18 +53,27 @@ final class Descriptor: @unchecked Sendable {
         inFlight += 1
         let completion = await loop.submit(make(fd), timeout: timeout)
         inFlight -= 1
+        if inFlight == 0, let drainWaiter {
+            self.drainWaiter = nil
+            loop.resumeWaiter(drainWaiter, result: 0)
+        }
         return try completion.value(operation, loop: loop)
     }
 
-    /// Cancels operations in flight on the descriptor, then closes it. Later use, and a
+    /// Cancels operations in flight on the descriptor, waits until the kernel (or a pool
+    /// thread) is done with them, then closes it, even in a cancelled task: the number
+    /// is never freed for reuse while a queued call could still use it. Later use, and a
     /// second close, throw `.closed`.
     func close() async throws {
         let fd = try open(for: .close)
         self.fd = -1
         loop.descriptors[fd] = nil
-        if inFlight > 0 { await loop.cancelOperations(on: fd) }
+        if inFlight > 0 {
+            await loop.cancelOperations(on: fd)
+            if inFlight > 0 { _ = await loop.suspendAsWaiter(cancellable: false) { drainWaiter = $0 } }
+        }
         loop.forgetDescriptor(fd)
-        let result = await loop.submit(Close(fd: fd)).result
+        let result = await loop.submit(Close(fd: fd), cancellable: false).result
         if result < 0 { throw TorusError(.close, .system(Errno(rawValue: -result))) }
     }
 

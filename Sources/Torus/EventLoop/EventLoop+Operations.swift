@@ -12,23 +12,27 @@ extension EventLoop {
     /// If the task is cancelled meanwhile the operation is cancelled, and a buffer it
     /// writes into is never handed back while the kernel (or a pool thread) may still
     /// write to it.
+    ///
+    /// A non-`cancellable` operation (close) runs to completion even in a cancelled task.
     @inline(__always)
-    func submit<Operation: IOOperation>(_ operation: Operation, timeout: Duration? = nil) async -> Completion {
+    func submit<Operation: IOOperation>(
+        _ operation: Operation, timeout: Duration? = nil, cancellable: Bool = true
+    ) async -> Completion {
         assert(isCurrent, "operations are submitted on their loop's thread")
         switch reactor {
         case .completion(let completion):
-            return await submit(operation, to: completion, timeout: timeout)
+            return await submit(operation, to: completion, timeout: timeout, cancellable: cancellable)
         case .selector(let selector):
-            return await submit(operation, to: selector, timeout: timeout)
+            return await submit(operation, to: selector, timeout: timeout, cancellable: cancellable)
         }
     }
 
     @inline(__always)
     private func submit<Operation: IOOperation>(
-        _ operation: Operation, to reactor: CompletionReactor, timeout: Duration?
+        _ operation: Operation, to reactor: CompletionReactor, timeout: Duration?, cancellable: Bool
     ) async -> Completion {
         // In flight once queued: cancelling sends ASYNC_CANCEL and waits for the CQE.
-        await suspendAsWaiter(inFlight: true) { id in
+        await suspendAsWaiter(inFlight: true, cancellable: cancellable) { id in
             let slot = slots[id.index]
             reactor.prepare(operation, id: id, slot: slot, timeout: timeout)
             if timeout != nil { slot.pointee.pendingCompletions = 2 }
@@ -37,10 +41,12 @@ extension EventLoop {
 
     @inline(__always)
     private func submit<Operation: IOOperation>(
-        _ operation: Operation, to reactor: SelectorReactor, timeout: Duration?
+        _ operation: Operation, to reactor: SelectorReactor, timeout: Duration?, cancellable: Bool
     ) async -> Completion {
         // As on io_uring, an operation started in a cancelled task does not run.
-        if Task.isCancelled { return Completion(result: -ECANCELED, flags: 0, cancelled: true, timedOut: false) }
+        if cancellable && Task.isCancelled {
+            return Completion(result: -ECANCELED, flags: 0, cancelled: true, timedOut: false)
+        }
         switch operation.selectorPlan {
         case .immediate:
             var state = AttemptState()
@@ -51,7 +57,7 @@ extension EventLoop {
         case .blocking(let call):
             // `inFlight`: a pool thread may be using the caller's buffer, so cancelling
             // waits for the call to finish instead of resuming the task early.
-            return await suspendAsWaiter(inFlight: true) { reactor.pool.submit(call, id: $0) }
+            return await suspendAsWaiter(inFlight: true, cancellable: cancellable) { reactor.pool.submit(call, id: $0) }
         case .whenReady(let fd, let interest):
             let registered = reactor.register(fd)
             if registered < 0 { return Completion(result: registered, flags: 0, cancelled: false, timedOut: false) }
@@ -63,8 +69,8 @@ extension EventLoop {
                 if result != -EAGAIN && result != -EWOULDBLOCK {
                     return Completion(result: result, flags: 0, cancelled: false, timedOut: false)
                 }
-                let readiness = await suspendAsWaiter { id in
-                    reactor.wait(on: fd, for: interest, id: id)
+                let readiness = await suspendAsWaiter(cancellable: cancellable) { id in
+                    reactor.wait(on: fd, for: interest, id: id) { slots.slot(for: $0) != nil }
                     if let deadline { reactor.addTimer(deadline: deadline, id: id, action: .timeOut) }
                 }
                 if readiness.result != 0 { return readiness }
@@ -129,24 +135,36 @@ extension EventLoop {
     /// An `inFlight` waiter stands for work the kernel or a pool thread is doing with
     /// the caller's memory: cancelling it asks the reactor to cancel that work and
     /// still waits for its completion.
-    func suspendAsWaiter(inFlight: Bool = false, _ register: (OperationID) -> Void) async -> Completion {
+    /// A non-`cancellable` waiter ignores task cancellation.
+    @inline(__always)
+    func suspendAsWaiter(
+        inFlight: Bool = false, cancellable: Bool = true, _ register: (OperationID) -> Void
+    ) async -> Completion {
         assert(isCurrent, "waiters suspend on their loop's thread")
         let id = slots.allocate()
+        guard cancellable else { return await suspend(id, inFlight: inFlight, register) }
         return await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                let slot = slots[id.index]
-                slot.pointee.continuation = continuation
-                slot.pointee.pendingCompletions = 1
-                if slot.pointee.cancelRequested {
-                    slot.pointee.result = -ECANCELED
-                    finishOne(slot, id: id)
-                    return
-                }
-                slot.pointee.submitted = inFlight
-                register(id)
-            }
+            await suspend(id, inFlight: inFlight, register)
         } onCancel: {
             self.requestCancel(id)
+        }
+    }
+
+    @inline(__always)
+    private func suspend(
+        _ id: OperationID, inFlight: Bool, _ register: (OperationID) -> Void
+    ) async -> Completion {
+        await withUnsafeContinuation { continuation in
+            let slot = slots[id.index]
+            slot.pointee.continuation = continuation
+            slot.pointee.pendingCompletions = 1
+            if slot.pointee.cancelRequested {
+                slot.pointee.result = -ECANCELED
+                finishOne(slot, id: id)
+                return
+            }
+            slot.pointee.submitted = inFlight
+            register(id)
         }
     }
 
@@ -216,7 +234,7 @@ extension EventLoop {
     func cancelOperations(on fd: Int32) async {
         switch reactor {
         case .completion:
-            _ = await submit(CancelDescriptor(fd: fd))
+            _ = await submit(CancelDescriptor(fd: fd), cancellable: false)
         case .selector(let selector):
             for id in selector.removeWaiters(on: fd) { cancel(id) }
         }

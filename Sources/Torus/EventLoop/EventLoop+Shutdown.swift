@@ -5,8 +5,8 @@ extension EventLoop {
     ///
     /// In order: new operations start throwing `.loopShutDown`; every operation in
     /// flight is cancelled (its caller gets `.loopShutDown` once the kernel has let go
-    /// of its buffer); every descriptor the loop still owns is closed; jobs still queued
-    /// run; the thread exits and the ring is torn down. Jobs scheduled afterwards run on
+    /// of its buffer); jobs still queued run; once nothing is in flight, every
+    /// descriptor the loop still owns is closed and the thread exits. Jobs scheduled afterwards run on
     /// Swift's global pool. Safe to call more than once and from any thread, the loop's
     /// own included.
     public func shutdown() async {
@@ -27,13 +27,15 @@ extension EventLoop {
         lifecycle.store(Lifecycle.draining.rawValue, ordering: .relaxed)
         logger.debug("event loop shutting down", metadata: ["slotsInUse": "\(slots.inUse)"])
         slots.forEachInUse { cancel($0) }
-        for descriptor in descriptors.values { descriptor.closeAtShutdown() }
-        descriptors.removeAll()
     }
 
     /// On the loop thread, once drained: hand late jobs to the global pool and release
     /// the waiters of ``shutdown()``.
     func exit() {
+        // Closed only now that nothing is in flight: a pool thread's queued pread must
+        // not find the number reused by another file.
+        for descriptor in descriptors.values { descriptor.closeAtShutdown() }
+        descriptors.removeAll()
         lifecycle.store(Lifecycle.exited.rawValue, ordering: .relaxed)
         let (jobs, waiters) = remote.withLock { work in
             work.exited = true
@@ -44,7 +46,6 @@ extension EventLoop {
         }
         for scheduled in jobs { globalConcurrentExecutor.enqueue(ExecutorJob(scheduled.job)) }
         if case .selector(let selector) = reactor { selector.pool.stop() }
-        close(wakeFD)
         // No longer the loop: jobs these waiters schedule must go to the global pool,
         // even when a waiter is a task that ran on this loop.
         torus_set_current_loop(nil)

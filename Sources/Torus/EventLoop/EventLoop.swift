@@ -76,6 +76,8 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     deinit {
+        // Closed here, not at exit: another thread may still be inside `wake()`.
+        close(wakeFD)
         wakeBuffer.deallocate()
     }
 
@@ -143,13 +145,11 @@ public final class EventLoop: @unchecked Sendable {
             }, context)
         if result != 0 {
             Unmanaged<ThreadStart>.fromOpaque(context).release()
-            close(wakeFD)
             throw TorusError(.eventLoop, .system(Errno(rawValue: result)))
         }
         start.started.wait()
         if let error = start.error.withLock({ $0 }) {
             pthread_join(thread, nil)
-            close(wakeFD)
             throw error
         }
         pthread_detach(thread)

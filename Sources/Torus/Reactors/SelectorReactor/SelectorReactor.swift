@@ -22,8 +22,11 @@ final class SelectorReactor {
         var registered = false
         /// Output interest is registered (a write or connect waits).
         var watchingOutput = false
-        var reader: OperationID?
-        var writer: OperationID?
+        /// Operations waiting to read (usually one; every one is woken by an edge and
+        /// retries, so concurrent readers never lose a wake-up).
+        var readers: [OperationID] = []
+        /// Operations waiting to write or connect.
+        var writers: [OperationID] = []
         /// A multishot operation (accept) that drains the descriptor on every edge.
         var multishot: OperationID?
     }
@@ -33,6 +36,8 @@ final class SelectorReactor {
     @exclusivity(unchecked) private var waiters: [Waiters] = []
     @exclusivity(unchecked) private var timers = TimerQueue()
     private let events: UnsafeMutablePointer<epoll_event>
+    /// `epoll_pwait2` (nanosecond timeouts) works here; else `epoll_wait`.
+    private var hasPwait2 = true
     private static let eventBatch: Int32 = 256
     let pool: BlockingPool
     /// `epoll_wait` calls.
@@ -89,12 +94,18 @@ final class SelectorReactor {
     /// Makes `id` the waiter woken when `fd` becomes ready for `interest`. A write adds
     /// output interest; the kernel reports the current state at once, so an edge that
     /// came before cannot be missed.
-    func wait(on fd: Int32, for interest: SelectorPlan.Interest, id: OperationID) {
+    /// Waiters that ended without an edge (cancelled, timed out) are dropped here, by
+    /// `isLive`, so a socket read again and again with timeouts does not pile them up.
+    func wait(
+        on fd: Int32, for interest: SelectorPlan.Interest, id: OperationID, isLive: (OperationID) -> Bool
+    ) {
         switch interest {
         case .readable:
-            waiters[Int(fd)].reader = id
+            if !waiters[Int(fd)].readers.isEmpty { waiters[Int(fd)].readers.removeAll { !isLive($0) } }
+            waiters[Int(fd)].readers.append(id)
         case .writable:
-            waiters[Int(fd)].writer = id
+            if !waiters[Int(fd)].writers.isEmpty { waiters[Int(fd)].writers.removeAll { !isLive($0) } }
+            waiters[Int(fd)].writers.append(id)
             if !waiters[Int(fd)].watchingOutput {
                 waiters[Int(fd)].watchingOutput = true
                 _ = control(EPOLL_CTL_MOD, fd, output: true)
@@ -113,7 +124,7 @@ final class SelectorReactor {
         guard index < waiters.count else { return [] }
         let entry = waiters[index]
         waiters[index] = Waiters()
-        return [entry.reader, entry.writer, entry.multishot].compactMap { $0 }
+        return entry.readers + entry.writers + (entry.multishot.map { [$0] } ?? [])
     }
 
     /// Adds a timer.
@@ -143,10 +154,22 @@ final class SelectorReactor {
         }
         waits &+= 1
         systemCalls &+= 1
-        let count =
-            forever
-            ? epoll_pwait2(epollFD, events, Self.eventBatch, nil, nil)
-            : epoll_pwait2(epollFD, events, Self.eventBatch, &timeout, nil)
+        var count: Int32
+        if hasPwait2 {
+            count =
+                forever
+                ? epoll_pwait2(epollFD, events, Self.eventBatch, nil, nil)
+                : epoll_pwait2(epollFD, events, Self.eventBatch, &timeout, nil)
+            if count < 0 && (Glibc.errno == ENOSYS || Glibc.errno == EPERM) {
+                // Before Linux 5.11, or filtered by seccomp: millisecond timeouts instead.
+                hasPwait2 = false
+                count = 0
+            }
+        } else {
+            let milliseconds =
+                forever ? -1 : Int32(clamping: (timeout.tv_sec * 1000) + (timeout.tv_nsec + 999_999) / 1_000_000)
+            count = epoll_wait(epollFD, events, Self.eventBatch, milliseconds)
+        }
         var handled = 0
         if count > 0 {
             for index in 0..<Int(count) {
@@ -161,17 +184,17 @@ final class SelectorReactor {
                 let readable = flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
                 let writable = flags & (EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
                 if readable != 0 {
-                    if let id = waiters[Int(fd)].reader {
-                        waiters[Int(fd)].reader = nil
-                        ready(id)
+                    if !waiters[Int(fd)].readers.isEmpty {
+                        for id in waiters[Int(fd)].readers { ready(id) }
+                        waiters[Int(fd)].readers.removeAll(keepingCapacity: true)
                     }
                     if let id = waiters[Int(fd)].multishot { multishot(id) }
                 }
-                if writable != 0, let id = waiters[Int(fd)].writer {
-                    waiters[Int(fd)].writer = nil
+                if writable != 0, !waiters[Int(fd)].writers.isEmpty {
+                    for id in waiters[Int(fd)].writers { ready(id) }
+                    waiters[Int(fd)].writers.removeAll(keepingCapacity: true)
                     waiters[Int(fd)].watchingOutput = false
                     _ = control(EPOLL_CTL_MOD, fd, output: false)
-                    ready(id)
                 }
                 handled += 1
             }
