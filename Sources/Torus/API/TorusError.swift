@@ -13,6 +13,7 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case nop, sleep, socket, bind, listen, accept, connect, resolve
         case read, write, shutdown, close, socketOption = "socket option", address
         case open, fsync, stat
+        case lock, semaphore, condition, event, queue
     }
 
     /// What went wrong.
@@ -33,6 +34,13 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case ioUringUnavailable(String)
         /// A host name had no usable address; the text is the resolver's message.
         case unresolvable(String)
+        /// `Queue.putNowait` found the queue full.
+        case full
+        /// `Queue.getNowait` found the queue empty.
+        case empty
+        /// Released more times than acquired: a `BoundedSemaphore` above its initial
+        /// value, an unlocked `Lock`, or `Queue.taskDone()` more often than items were put.
+        case overReleased
     }
 
     /// The call that failed.
@@ -63,6 +71,12 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case .ioUringUnavailable(let why): "\(operation.rawValue): io_uring unavailable: \(why)"
         case .notOnLoop: "\(operation.rawValue) must run on the handle's event loop (inside loop.run)"
         case .unresolvable(let text): "\(operation.rawValue) failed: \(text)"
+        case .full: "\(operation.rawValue) is full"
+        case .empty: "\(operation.rawValue) is empty"
+        case .overReleased:
+            operation == .queue
+                ? "queue: taskDone() called more times than items were put"
+                : "\(operation.rawValue) released more times than it was acquired"
         }
     }
 }

@@ -216,8 +216,9 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Routes one CQE: the wake read, an operation's result, its linked timeout, or a
-    /// multishot operation's sink. Stale CQEs fail the generation check and are counted.
+    /// Routes one CQE: the wake read, an operation's result, its linked timeout, a
+    /// waiter's deadline timer, or a multishot operation's sink. Stale CQEs fail the
+    /// generation check and are counted.
     @inline(__always)
     private func dispatch(_ completion: torus_completion) {
         let userData = completion.user_data
@@ -234,6 +235,10 @@ public final class EventLoop: @unchecked Sendable {
         if userData & OperationID.linkedTimeoutBit != 0 {
             if completion.res == -ETIME { slot.pointee.timedOut = true }
             finishOne(slot, id: id)
+            return
+        }
+        if let waiter = slot.pointee.deadlineOf {
+            deadlineTimerCompleted(id, waiter: waiter, result: completion.res)
             return
         }
         if let sink = slot.pointee.sink {

@@ -14,6 +14,9 @@ struct OperationSlot {
     var pendingCompletions: UInt8 = 0
     var cancelRequested = false
     var timedOut = false
+    /// Set on the timer of a waiter with a deadline (EventLoop+Deadline.swift): the
+    /// waiter its Timeout ends when it fires.
+    var deadlineOf: OperationID?
     var result: Int32 = 0
     var flags: UInt32 = 0
     var continuation: UnsafeContinuation<Completion, Never>?

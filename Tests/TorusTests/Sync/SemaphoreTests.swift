@@ -1,0 +1,83 @@
+import Testing
+
+@testable import Torus
+
+@Suite(.timeLimit(.minutes(1)))
+struct SyncSemaphoreTests {
+    @Test(arguments: TestBackend.allCases)
+    func permitsAreCountedAndHandedOverInOrder(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let semaphore = try Semaphore(value: 2)
+            try await semaphore.acquire()
+            try await semaphore.acquire()
+            let order = LoopConfined<[Int]>([], on: loop)
+            var tasks: [Task<Void, any Error>] = []
+            for index in 0..<3 {
+                tasks.append(
+                    await startWaiter(on: loop) {
+                        try await semaphore.acquire()
+                        order.value.append(index)
+                    })
+            }
+            try semaphore.release()
+            try await tasks[0].value
+            #expect(order.value == [0])
+            try semaphore.release()
+            try semaphore.release()
+            for task in tasks { try await task.value }
+            #expect(order.value == [0, 1, 2])
+            // No permit left: a waiting acquire times out.
+            await expectTimeout(.semaphore, after: .milliseconds(10)) {
+                try await semaphore.acquire(timeout: .milliseconds(10))
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func unboundedSemaphoreMayRiseAboveItsInitialValue(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            let semaphore = try Semaphore(value: 0)
+            for _ in 0..<3 { try semaphore.release() }
+            for _ in 0..<3 { try await semaphore.acquire(timeout: .zero) }
+            await expectTorusError(.semaphore, .timedOut) { try await semaphore.acquire(timeout: .milliseconds(1)) }
+            await expectTorusError(.semaphore, .invalidArgument("initial value -1 is negative")) {
+                try Semaphore(value: -1)
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func boundedSemaphoreRefusesReleaseAboveItsInitialValue(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            let semaphore = try BoundedSemaphore(value: 2)
+            await expectTorusError(.semaphore, .overReleased) { try semaphore.release() }
+            try await semaphore.acquire()
+            try await semaphore.acquire()
+            try semaphore.release()
+            try semaphore.release()
+            let error = await torusError { try semaphore.release() }
+            #expect(error?.description == "semaphore released more times than it was acquired")
+            // Still two permits, not three.
+            try await semaphore.acquire()
+            try await semaphore.acquire()
+            await expectTorusError(.semaphore, .timedOut) { try await semaphore.acquire(timeout: .milliseconds(1)) }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func cancelledAndTimedOutWaitersDoNotSwallowPermits(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let semaphore = try Semaphore(value: 0)
+            let cancelled = await startWaiter(on: loop) { try await semaphore.acquire() }
+            let timedOut = await startWaiter(on: loop) { try await semaphore.acquire(timeout: .milliseconds(5)) }
+            let served = await startWaiter(on: loop) { try await semaphore.acquire() }
+            cancelled.cancel()
+            await expectCancelled(cancelled)
+            await expectTorusError(.semaphore, .timedOut) { try await timedOut.value }
+            try semaphore.release()
+            try await served.value
+            // The one permit went to `served`: none is left.
+            await expectTorusError(.semaphore, .timedOut) { try await semaphore.acquire(timeout: .milliseconds(1)) }
+        }
+    }
+}
