@@ -14,6 +14,10 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case read, write, shutdown, close, socketOption = "socket option", address
         case open, fsync, stat
         case lock, semaphore, condition, event, queue
+        /// Completing a ``Promise``.
+        case promise
+        /// ``withTimeout(_:_:)``: its body ran out of time.
+        case withTimeout
     }
 
     /// What went wrong.
@@ -41,6 +45,10 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         /// Released more times than acquired: a `BoundedSemaphore` above its initial
         /// value, an unlocked `Lock`, or `Queue.taskDone()` more often than items were put.
         case overReleased
+        /// The ``Promise`` was completed already; a promise completes once.
+        case alreadyCompleted
+        /// The ``Promise`` was dropped without being completed, so nothing ever will.
+        case abandoned
     }
 
     /// The call that failed.
@@ -77,6 +85,8 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
             operation == .queue
                 ? "queue: taskDone() called more times than items were put"
                 : "\(operation.rawValue) released more times than it was acquired"
+        case .alreadyCompleted: "\(operation.rawValue): already completed"
+        case .abandoned: "\(operation.rawValue): dropped without being completed"
         }
     }
 }
