@@ -306,6 +306,34 @@ struct TCPTests {
         }
     }
 
+    /// A short read leaves the descriptor drained (epoll then waits for an edge before
+    /// the next `recv`): data that arrives later, and an end of stream that arrived with
+    /// the data the short read took, must both still be seen.
+    @Test(arguments: TestBackend.allCases)
+    func readsAfterAShortReadSeeLaterBytesAndEndOfStream(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let pair = try await ConnectedPair.make()
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 1)
+            defer { buffer.deallocate() }
+            try await pair.server.write([1, 2, 3])
+            #expect(try await pair.client.read(into: buffer, timeout: .seconds(5)) == 3)
+            #expect(Array(buffer.prefix(3)) == [1, 2, 3])
+            // The reader waits (nothing queued); the bytes written meanwhile wake it.
+            let reader = Task(executorPreference: loop) { try await pair.client.read(upTo: 16, timeout: .seconds(5)) }
+            try await loop.sleep(for: .milliseconds(20))
+            try await pair.server.write([4, 5])
+            #expect(try await reader.value == [4, 5])
+            // Bytes and the peer's FIN queued together: a short read, then end of stream.
+            try await pair.server.write([6, 7, 8])
+            try await pair.server.close()
+            try await loop.sleep(for: .milliseconds(20))
+            #expect(try await pair.client.read(into: buffer, timeout: .seconds(5)) == 3)
+            #expect(Array(buffer.prefix(3)) == [6, 7, 8])
+            #expect(try await pair.client.read(into: buffer, timeout: .seconds(5)) == 0)
+            try await pair.client.close()
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func writeSendsEveryByte(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in

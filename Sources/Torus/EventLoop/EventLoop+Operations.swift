@@ -63,12 +63,19 @@ extension EventLoop {
             if registered < 0 { return Completion(result: registered, flags: 0, cancelled: false, timedOut: false) }
             let deadline = timeout.map { BootClock.nowNanoseconds &+ UInt64(__kernel_timespec($0).nanoseconds) }
             var state = AttemptState()
+            // A read waits first when the last one drained the socket (see SelectorReactor).
+            var tryNow = interest == .writable || reactor.mayRead(fd)
             while true {
-                reactor.countSystemCall()
-                let result = operation.attempt(&state)
-                if result != -EAGAIN && result != -EWOULDBLOCK {
-                    return Completion(result: result, flags: 0, cancelled: false, timedOut: false)
+                if tryNow {
+                    reactor.countSystemCall()
+                    let result = operation.attempt(&state)
+                    if result != -EAGAIN && result != -EWOULDBLOCK {
+                        if operation.drainsReadiness(result) { reactor.markDrained(fd) }
+                        return Completion(result: result, flags: 0, cancelled: false, timedOut: false)
+                    }
+                    if interest == .readable { reactor.markDrained(fd) }
                 }
+                tryNow = true
                 let readiness = await suspendAsWaiter(cancellable: cancellable) { id in
                     reactor.wait(on: fd, for: interest, id: id) { slots.slot(for: $0) != nil }
                     if let deadline { reactor.addTimer(deadline: deadline, id: id, action: .timeOut) }

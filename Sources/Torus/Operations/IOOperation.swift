@@ -19,6 +19,16 @@ protocol IOOperation {
     /// `-errno` (`-EAGAIN`: wait for readiness and try again). `state` persists
     /// across the attempts of one operation.
     func attempt(_ state: inout AttemptState) -> Int32
+
+    /// Selector reactor: whether a successful `result` proves the descriptor drained, so
+    /// the next attempt can wait for an edge instead of trying a call that would return
+    /// EAGAIN (a short read does; end of stream does not: it stays readable).
+    func drainsReadiness(_ result: Int32) -> Bool
+}
+
+extension IOOperation {
+    /// Most results say nothing about what is left to read.
+    func drainsReadiness(_ result: Int32) -> Bool { false }
 }
 
 /// How the selector reactor runs an operation.

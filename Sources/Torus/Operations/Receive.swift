@@ -15,4 +15,8 @@ struct Receive: IOOperation {
     func attempt(_ state: inout AttemptState) -> Int32 {
         .syscallResult(recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)))
     }
+
+    /// A short read took everything the socket held (a stream socket returns what is
+    /// queued up to the buffer's size), as tokio's readiness tracking assumes.
+    func drainsReadiness(_ result: Int32) -> Bool { result > 0 && Int(result) < buffer.count }
 }

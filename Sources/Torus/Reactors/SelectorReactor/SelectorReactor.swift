@@ -9,6 +9,9 @@ import SystemPackage
 ///
 /// Edge-triggered (EPOLLET), registered once for input: a waiting read is woken by the
 /// edge that follows its EAGAIN, so steady-state reads need no `epoll_ctl` at all.
+/// Readiness is remembered per descriptor (as tokio does): a read that came back short
+/// drained the socket, so the next read waits for an edge without first making the
+/// `recv` that would only return EAGAIN (one system call of three per echo round trip).
 /// Output interest is added only while a write waits and dropped when it is woken: a
 /// socket registered for EPOLLOUT reports an edge on every ACK that frees send buffer,
 /// which in ping-pong traffic doubled the events each `epoll_wait` returned (measured:
@@ -20,6 +23,12 @@ final class SelectorReactor {
     /// Who waits on one descriptor.
     private struct Waiters {
         var registered = false
+        /// No read has found the descriptor drained since its last readable edge (or
+        /// since registration): a read should try its call before waiting.
+        var mayRead = true
+        /// The peer closed its side, or the socket failed (EPOLLRDHUP, HUP, ERR): reads
+        /// always try, since no edge follows the end of stream a short read stopped at.
+        var readClosed = false
         /// Output interest is registered (a write or connect waits).
         var watchingOutput = false
         /// Operations waiting to read (usually one; every one is woken by an edge and
@@ -69,6 +78,16 @@ final class SelectorReactor {
     /// Counts system calls an operation's attempt made.
     @inline(__always)
     func countSystemCall() { systemCalls &+= 1 }
+
+    /// Whether a read on `fd` should try its call now, rather than wait for an edge.
+    @inline(__always)
+    func mayRead(_ fd: Int32) -> Bool { waiters[Int(fd)].mayRead || waiters[Int(fd)].readClosed }
+
+    /// A read on `fd` returned EAGAIN or a short count: the next read waits for the
+    /// edge that new data brings (edge-triggered epoll queues it even while nobody
+    /// waits, and ``pump(blocking:ready:multishot:wake:timer:)`` sets the hint again).
+    @inline(__always)
+    func markDrained(_ fd: Int32) { waiters[Int(fd)].mayRead = false }
 
     /// Registers `fd` with epoll the first time an operation waits on it.
     @inline(__always)
@@ -184,6 +203,10 @@ final class SelectorReactor {
                 let readable = flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
                 let writable = flags & (EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
                 if readable != 0 {
+                    waiters[Int(fd)].mayRead = true
+                    if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                        waiters[Int(fd)].readClosed = true
+                    }
                     if !waiters[Int(fd)].readers.isEmpty {
                         for id in waiters[Int(fd)].readers { ready(id) }
                         waiters[Int(fd)].readers.removeAll(keepingCapacity: true)
