@@ -59,7 +59,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TorusTests",
-            dependencies: ["Torus", "CLiburing"]
+            dependencies: ["Torus", "CLiburing", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]
