@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Torus", targets: ["Torus"]),
         .executable(name: "torus-bench", targets: ["torus-bench"]),
+        .executable(name: "torus-demo", targets: ["torus-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
@@ -41,6 +42,20 @@ let package = Package(
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
         ),
+        // The talk's demo: a slow HTTP server and three clients (blocking, callbacks,
+        // async/await); the library part is what the tests reach.
+        .target(
+            name: "TorusDemo",
+            dependencies: ["Torus"]
+        ),
+        .executableTarget(
+            name: "torus-demo",
+            dependencies: [
+                "Torus",
+                "TorusDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The C reference servers: the practical limit of each reactor design.
         .executableTarget(
             name: "c-liburing-echo",
@@ -59,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TorusTests",
-            dependencies: ["Torus", "CLiburing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Torus", "CLiburing", "TorusDemo", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]
