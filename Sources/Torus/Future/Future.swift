@@ -68,11 +68,12 @@ public final class Future<Value: Sendable>: Sendable {
     /// stays pending, and other waiters and callbacks still receive its outcome.
     public var value: Value {
         get async throws {
-            if let result = state.withLock({ $0.result }) { return try result.get() }
-            let id = state.withLock { state in
+            let (known, id) = state.withLock { state -> (Result<Value, any Error>?, UInt64) in
+                if let result = state.result { return (result, 0) }
                 state.lastWaiterID &+= 1
-                return state.lastWaiterID
+                return (nil, state.lastWaiterID)
             }
+            if let known { return try known.get() }
             return try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { continuation in
                     let known = state.withLock { state -> Result<Value, any Error>? in
