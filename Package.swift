@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // liburing for Swift: the header, shims for what Swift cannot import, -luring.
@@ -71,6 +72,14 @@ let package = Package(
         .executableTarget(
             name: "without-io-uring",
             path: "Benchmarks/WithoutIOUring"
+        ),
+        // Microbenchmarks (ordo-one/benchmark): `swift package benchmark --target TorusBenchmarks`;
+        // Benchmarks/Thresholds holds the allowed malloc counts.
+        .executableTarget(
+            name: "TorusBenchmarks",
+            dependencies: ["Torus", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/TorusBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(
             name: "TorusTests",
