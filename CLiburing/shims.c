@@ -29,3 +29,21 @@ int torus_statx(int fd, struct statx *buffer) {
 int torus_accept4(int fd, int flags) {
     return accept4(fd, NULL, NULL, flags);
 }
+
+int torus_thread_affinity(uint64_t *mask) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -errno;
+    *mask = 0;
+    for (int cpu = 0; cpu < 64; cpu++)
+        if (CPU_ISSET(cpu, &set)) *mask |= 1ull << cpu;
+    return 0;
+}
+
+int torus_set_thread_affinity(uint64_t mask) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu = 0; cpu < 64; cpu++)
+        if (mask & (1ull << cpu)) CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -errno;
+}

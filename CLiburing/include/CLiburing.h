@@ -122,6 +122,12 @@ static const int TORUS_AT_EMPTY_PATH = 0x1000;
 /// Names the calling thread (pthread_setname_np, a GNU extension); `name` is cut to 15 bytes.
 void torus_set_thread_name(const char *name);
 
+/// The CPUs (0-63) the calling thread may run on, as a bit mask; 0 or -errno.
+/// (sched_getaffinity and CPU_SET are GNU extensions and macros Swift cannot import.)
+int torus_thread_affinity(uint64_t *mask);
+/// Restricts the calling thread to the CPUs in `mask` (0-63); 0 or -errno.
+int torus_set_thread_affinity(uint64_t mask);
+
 /// The event loop running on the calling thread, or NULL (a C thread-local: Swift has none).
 void *torus_current_loop(void);
 /// Records the event loop that owns the calling thread.

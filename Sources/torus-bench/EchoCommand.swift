@@ -28,6 +28,9 @@ struct EchoCommand: AsyncParsableCommand {
     @Option(help: "Runs per server, interleaved (A B A B ...); the median is reported.")
     var repeats = 1
 
+    @Flag(help: "Let the scheduler place the client and the server (default: one core each).")
+    var noPinning = false
+
     func validate() throws {
         guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--connections must be positive")
@@ -43,6 +46,8 @@ struct EchoCommand: AsyncParsableCommand {
         configuration.threadName = "torus-client"
         configuration.backend = .ioUring
         let client = try EventLoop(configuration: configuration)
+        let pin = !noPinning && CPUPinning.isAvailable
+        if pin { try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
         for connectionCount in connections {
             var rows: [(name: String, reference: String, runs: [EchoResult])] = []
             for backend in backend.backends {
@@ -51,9 +56,9 @@ struct EchoCommand: AsyncParsableCommand {
             }
             for round in 1...repeats {
                 for index in rows.indices {
-                    let server = try await startServer(rows[index].name)
+                    let server = try ServerUnderTest(rows[index].name, pinned: pin)
                     let result = try await measure(server, connections: connectionCount, client: client)
-                    try await server.stop()
+                    try server.stop()
                     rows[index].runs.append(result)
                     print("round \(round) \(rows[index].name) \(connectionCount) connections: \(result.summary)")
                 }
@@ -62,46 +67,37 @@ struct EchoCommand: AsyncParsableCommand {
             print(
                 "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"
                     + " (median), client: one Torus io_uring loop")
-            let medians = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.runs.median) })
-            EchoResult.printTable(rows.map { ($0.name, medians[$0.name]!, medians[$0.reference]!) })
+            let runs = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.runs) })
+            EchoResult.printTable(rows.map { ($0.name, $0.runs, runs[$0.reference]!) })
             print()
         }
         await client.shutdown()
     }
 
-    private func startServer(_ name: String) async throws -> any ServerUnderTest {
-        switch name {
-        case "torus-io_uring": try await TorusEchoServer(backend: .ioUring)
-        case "torus-epoll": try await TorusEchoServer(backend: .epoll)
-        default: try ChildProcessServer(executable: name)
-        }
-    }
-
-    private func measure(
-        _ server: any ServerUnderTest, connections: Int, client: EventLoop
-    ) async throws -> EchoResult {
+    private func measure(_ server: ServerUnderTest, connections: Int, client: EventLoop) async throws -> EchoResult {
         let load = try await EchoLoad(to: server.address, connections: connections, size: size, on: client)
         pauseThread(seconds: warmup)
-        let calls0 = await server.systemCalls()
+        let before = server.statistics()
         let trips0 = load.roundTrips.load(ordering: .relaxed)
         let cpu0 = server.cpuNanoseconds()
         let start = ContinuousClock.now
-        AllocationCounter.start()
         pauseThread(seconds: duration)
-        let mallocs = AllocationCounter.stop()
         let cpu1 = server.cpuNanoseconds()
         let trips1 = load.roundTrips.load(ordering: .relaxed)
         let elapsed = ContinuousClock.now - start
-        let calls1 = await server.systemCalls()
+        let after = server.statistics()
         await load.stop()
         let trips = max(1, trips1 - trips0)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        var systemCallsPerRoundTrip: Double?
+        if let before, let after {
+            systemCallsPerRoundTrip = Double(after.systemCalls - before.systemCalls) / Double(trips)
+        }
         return EchoResult(
             roundTripsPerSecond: Double(trips) / seconds,
             serverCPUMicrosPerRoundTrip: Double(cpu1 - cpu0) / 1000 / Double(trips),
-            mallocs: mallocs,
-            mallocsPerRoundTrip: Double(mallocs) / Double(trips),
-            systemCallsPerRoundTrip: calls0.flatMap { c0 in calls1.map { Double($0 - c0) / Double(trips) } },
+            mallocs: after?.mallocs,
+            systemCallsPerRoundTrip: systemCallsPerRoundTrip,
             failures: load.failures.load(ordering: .relaxed))
     }
 }
@@ -110,30 +106,36 @@ struct EchoCommand: AsyncParsableCommand {
 struct EchoResult {
     var roundTripsPerSecond: Double
     var serverCPUMicrosPerRoundTrip: Double
-    /// Allocations in the whole process (server loop, client loop, main thread) during
-    /// the measured window.
-    var mallocs: Int
-    var mallocsPerRoundTrip: Double
+    /// Heap allocations in the server process during the measured window, when the
+    /// server counts them (the Torus servers do; the C references do not report).
+    var mallocs: Int?
     var systemCallsPerRoundTrip: Double?
     var failures: Int
 
     var summary: String {
         String(
-            format: "%.0f rt/s, server %.3f us CPU/rt, %d mallocs in the window", roundTripsPerSecond,
-            serverCPUMicrosPerRoundTrip, mallocs)
+            format: "%.0f rt/s, server %.3f us CPU/rt, %@ mallocs in the window", roundTripsPerSecond,
+            serverCPUMicrosPerRoundTrip, mallocs.map(String.init) ?? "-")
     }
 
-    /// Prints one markdown row per server, each with its ratio to its C reference.
-    static func printTable(_ rows: [(name: String, result: EchoResult, reference: EchoResult)]) {
-        print("| server | round trips/s | server CPU us/rt | vs C same design | syscalls/rt | mallocs (window) |")
-        print("|---|---:|---:|---:|---:|---:|")
+    /// Prints one markdown row per server: the median run, the spread of the server's
+    /// CPU per round trip over all runs, the median's ratio to its C reference's, and
+    /// the most allocations any run's window saw.
+    static func printTable(_ rows: [(name: String, runs: [EchoResult], reference: [EchoResult])]) {
+        print(
+            "| server | round trips/s | server CPU us/rt | min-max over runs | vs C same design | syscalls/rt"
+                + " | server mallocs (window) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for row in rows {
-            let ratio = row.result.serverCPUMicrosPerRoundTrip / row.reference.serverCPUMicrosPerRoundTrip
-            let calls = row.result.systemCallsPerRoundTrip.map { String(format: "%.2f", $0) } ?? "-"
+            let result = row.runs.median
+            let ratio = result.serverCPUMicrosPerRoundTrip / row.reference.median.serverCPUMicrosPerRoundTrip
+            let cpu = row.runs.map(\.serverCPUMicrosPerRoundTrip)
+            let calls = result.systemCallsPerRoundTrip.map { String(format: "%.2f", $0) } ?? "-"
             print(
                 String(
-                    format: "| %@ | %.0f | %.3f | %.2fx | %@ | %d |", row.name, row.result.roundTripsPerSecond,
-                    row.result.serverCPUMicrosPerRoundTrip, ratio, calls, row.result.mallocs))
+                    format: "| %@ | %.0f | %.3f | %.2f-%.2f | %.2fx | %@ | %@ |", row.name, result.roundTripsPerSecond,
+                    result.serverCPUMicrosPerRoundTrip, cpu.min()!, cpu.max()!, ratio, calls,
+                    row.runs.compactMap(\.mallocs).max().map(String.init) ?? "-"))
         }
     }
 }

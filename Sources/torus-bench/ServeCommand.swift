@@ -1,6 +1,6 @@
 import ArgumentParser
-import Dispatch
 import Foundation
+import Synchronization
 import Torus
 
 /// `torus-bench serve`: runs a server under test until SIGINT or SIGTERM.
@@ -13,6 +13,11 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 /// `torus-bench serve echo --port P`: the Torus echo server, as a process of its own.
+///
+/// Each SIGUSR1 makes it print `statistics syscalls=S mallocs=M`: the loop's system calls
+/// so far, and the heap allocations the whole process made since the previous SIGUSR1
+/// (0 for the first). A benchmark parent signals at both ends of its measured window and
+/// subtracts.
 struct ServeEchoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo",
@@ -31,7 +36,8 @@ struct ServeEchoCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Before anything is printed: a parent may signal as soon as it reads the port.
-        let signals = SignalWaiter([SIGINT, SIGTERM])
+        let mallocs = AllocationWindow()
+        let signals = try SignalWaiter([SIGINT, SIGTERM, SIGUSR1]) { if $0 == SIGUSR1 { mallocs.close() } }
         let limit = ResourceLimits.raiseOpenFiles()
         var configuration = EventLoop.Configuration()
         configuration.backend = backend
@@ -43,32 +49,37 @@ struct ServeEchoCommand: AsyncParsableCommand {
         FileHandle.standardError.write(
             Data("torus-bench serve echo: \(loop.backend), RLIMIT_NOFILE soft limit \(limit)\n".utf8))
         let serving = Task(executorPreference: loop) { try await EchoServer.serve(listener) }
-        await signals.wait()
+        for await signal in signals.signals {
+            guard signal == SIGUSR1 else { break }
+            // The window closed on the signal thread; the hop to the loop is not counted.
+            let calls = await loop.statistics.systemCalls
+            FileHandle.standardOutput.write(Data("statistics syscalls=\(calls) mallocs=\(mallocs.closed)\n".utf8))
+            mallocs.open()
+        }
         try await listener.close()
         _ = await serving.result
         await loop.shutdown()
     }
 }
 
-/// Turns SIGINT/SIGTERM into an awaitable event (the default action would kill the
-/// process without a clean shutdown).
-final class SignalWaiter {
-    private let sources: [any DispatchSourceSignal]
-    private let stream: AsyncStream<Void>
+/// Counts heap allocations between two SIGUSR1s (``AllocationCounter``), with the count
+/// of the last closed window kept for the report.
+final class AllocationWindow: Sendable {
+    private let isOpen = Atomic<Bool>(false)
+    private let lastCount = Atomic<Int>(0)
 
-    init(_ signals: [Int32]) {
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        self.stream = stream
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
-        }
+    /// Allocations in the window closed last (0 before any window opened).
+    var closed: Int { lastCount.load(ordering: .acquiring) }
+
+    /// Starts counting from zero.
+    func open() {
+        isOpen.store(true, ordering: .releasing)
+        AllocationCounter.start()
     }
 
-    func wait() async {
-        for await _ in stream { return }
+    /// Stops counting and keeps the count; does nothing when no window is open.
+    func close() {
+        guard isOpen.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        lastCount.store(AllocationCounter.stop(), ordering: .releasing)
     }
 }

@@ -1,66 +1,41 @@
 import Glibc
 import Torus
 
-/// A server the echo benchmark drives: where it listens, how to read the CPU time of
-/// the thread that serves, and how to stop it.
-protocol ServerUnderTest {
+/// A server under test, in a child process of its own so that it shares nothing with
+/// the load generator: the Torus servers (`torus-bench serve echo --backend ...`) and
+/// the C references (Benchmarks/) alike. It prints `listening <port>` once ready and
+/// exits 0 on SIGTERM.
+final class ServerUnderTest {
     /// The name printed in the results table.
-    var name: String { get }
+    let name: String
     /// Where clients connect.
-    var address: SocketAddress { get }
-    /// CPU time (user + system) of the serving thread so far, in nanoseconds.
-    func cpuNanoseconds() -> UInt64
-    /// System calls the serving thread made so far, when the server reports them.
-    func systemCalls() async -> UInt64?
-    /// Stops the server and releases what it holds.
-    func stop() async throws
-}
-
-/// The Torus echo server on its own loop thread in this process.
-final class TorusEchoServer: ServerUnderTest {
-    let name: String
-    let loop: EventLoop
     let address: SocketAddress
-    private let listener: TCPListener
-    private let serving: Task<Void, any Error>
-
-    init(backend: Backend) async throws {
-        var configuration = EventLoop.Configuration()
-        configuration.threadName = "torus-server"
-        configuration.backend = backend
-        loop = try EventLoop(configuration: configuration)
-        name = "torus-\(loop.backend)"
-        let listener = try await loop.run {
-            try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: 0)!)
-        }
-        self.listener = listener
-        address = listener.localAddress
-        serving = Task(executorPreference: loop) { try await EchoServer.serve(listener) }
-    }
-
-    func cpuNanoseconds() -> UInt64 { loop.threadCPUNanoseconds }
-
-    func systemCalls() async -> UInt64? { await loop.statistics.systemCalls }
-
-    func stop() async throws {
-        try await listener.close()
-        await loop.shutdown()
-        _ = await serving.result
-    }
-}
-
-/// A C reference server (Benchmarks/) run as a child process; it prints
-/// `listening <port>` once ready and exits 0 on SIGTERM.
-final class ChildProcessServer: ServerUnderTest {
-    let name: String
-    let address: SocketAddress
+    /// Whether the child answers SIGUSR1 with a ``StatisticsReporter`` line.
+    private let reportsStatistics: Bool
     private let child: ChildProcess
 
-    init(executable name: String) throws {
+    /// Starts the server `name`: `torus-io_uring` and `torus-epoll` are this executable's
+    /// `serve echo`; any other name is a reference server built beside it. `pinned`: on
+    /// ``CPUPinning/serverCPU``.
+    init(_ name: String, pinned: Bool) throws {
         self.name = name
-        let path = Self.productsDirectory + "/" + name
-        guard access(path, X_OK) == 0 else { throw BenchError.missingExecutable(path) }
-        child = try ChildProcess(path: path, arguments: ["--port", "0"])
+        let executable: String
+        let arguments: [String]
+        switch name {
+        case "torus-io_uring", "torus-epoll":
+            executable = Self.productsDirectory + "/torus-bench"
+            arguments = ["serve", "echo", "--backend", String(name.dropFirst("torus-".count)), "--port", "0"]
+            reportsStatistics = true
+        default:
+            executable = Self.productsDirectory + "/" + name
+            arguments = ["--port", "0"]
+            reportsStatistics = false
+        }
+        guard access(executable, X_OK) == 0 else { throw BenchError.missingExecutable(executable) }
+        child =
+            try pinned
+            ? CPUPinning.spawning(on: CPUPinning.serverCPU) { try ChildProcess(path: executable, arguments: arguments) }
+            : ChildProcess(path: executable, arguments: arguments)
         guard let line = child.readLine(), line.hasPrefix("listening "),
             let port = Int(line.dropFirst("listening ".count))
         else {
@@ -78,10 +53,24 @@ final class ChildProcessServer: ServerUnderTest {
         return String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
     }
 
-    /// The child's main thread CPU time from /proc/PID/schedstat (nanoseconds on CPU),
-    /// the same clock as a Torus loop thread's.
+    /// CPU time (user + system) of every thread of the child so far, in nanoseconds, from
+    /// /proc/PID/task/*/schedstat: the loop thread, and whatever else the server runs.
     func cpuNanoseconds() -> UInt64 {
-        let fd = open("/proc/\(child.pid)/schedstat", O_RDONLY | O_CLOEXEC)
+        guard let tasks = opendir("/proc/\(child.pid)/task") else { return 0 }
+        defer { closedir(tasks) }
+        var total: UInt64 = 0
+        while let entry = readdir(tasks) {
+            let thread = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard thread.first?.isNumber == true else { continue }
+            total += Self.firstNumber(in: "/proc/\(child.pid)/task/\(thread)/schedstat")
+        }
+        return total
+    }
+
+    private static func firstNumber(in path: String) -> UInt64 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return 0 }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 128)
@@ -90,9 +79,26 @@ final class ChildProcessServer: ServerUnderTest {
         return UInt64(String(decoding: buffer[..<count].prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? 0
     }
 
-    func systemCalls() async -> UInt64? { nil }
+    /// The server's own counters: system calls its loop made so far, and heap
+    /// allocations since the previous call (the first call starts counting). Nil for
+    /// servers that do not report them (the C references).
+    func statistics() -> (systemCalls: UInt64, mallocs: Int)? {
+        guard reportsStatistics else { return nil }
+        kill(child.pid, SIGUSR1)
+        guard let line = child.readLine(), line.hasPrefix("statistics ") else { return nil }
+        var fields: [Substring: Substring] = [:]
+        for field in line.split(separator: " ").dropFirst() {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        guard let calls = fields["syscalls"].flatMap({ UInt64($0) }),
+            let mallocs = fields["mallocs"].flatMap({ Int($0) })
+        else { return nil }
+        return (calls, mallocs)
+    }
 
-    func stop() async throws {
+    /// Stops the server (SIGTERM) and checks that it exited cleanly.
+    func stop() throws {
         let status = child.terminate()
         if status != 0 { throw BenchError.serverFailed(name, status) }
     }
@@ -104,6 +110,7 @@ enum BenchError: Error, CustomStringConvertible {
     case serverDidNotStart(String)
     case serverFailed(String, Int32)
     case spawnFailed(String, Int32)
+    case signalSetupFailed(Int32)
 
     var description: String {
         switch self {
@@ -111,6 +118,7 @@ enum BenchError: Error, CustomStringConvertible {
         case .serverDidNotStart(let name): "\(name) did not print its port"
         case .serverFailed(let name, let status): "\(name) exited with status \(status)"
         case .spawnFailed(let path, let error): "cannot start \(path): \(String(cString: strerror(error)))"
+        case .signalSetupFailed(let error): "cannot handle signals: \(String(cString: strerror(error)))"
         }
     }
 }

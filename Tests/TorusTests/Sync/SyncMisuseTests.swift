@@ -53,9 +53,11 @@ struct SyncMisuseTests {
     func aPrimitiveBelongsToItsOwnLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let lock = try Lock()
-            let error = await torusError {
-                try await withTestLoop(backend) { _ in try await lock.acquire() }
-            }
+            // Not a nested withTestLoop: a second shared hold of the descriptor gate would
+            // deadlock behind a test waiting for it exclusively.
+            let other = try backend.makeLoop()
+            let error = await torusError { try await other.run { try await lock.acquire() } }
+            await other.shutdown()
             #expect(error == TorusError(.lock, .notOnLoop))
             #expect(error?.description == "lock must run on the handle's event loop (inside loop.run)")
         }
