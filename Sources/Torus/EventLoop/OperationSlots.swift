@@ -48,10 +48,11 @@ struct OperationSlots: ~Copyable {
     }
 
     /// Returns a slot; its generation advances so completions naming the old one are stale.
+    @inline(__always)
     mutating func release(_ index: UInt32) {
         let slot = self[index]
         let generation = slot.pointee.generation
-        slot.pointee = OperationSlot()
+        slot.pointee.resetForReuse()
         slot.pointee.generation = generation == OperationID.maxGeneration ? 1 : generation + 1
         free.append(index)
         inUse -= 1

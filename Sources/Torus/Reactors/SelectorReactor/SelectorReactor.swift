@@ -31,11 +31,10 @@ final class SelectorReactor {
         var readClosed = false
         /// Output interest is registered (a write or connect waits).
         var watchingOutput = false
-        /// Operations waiting to read (usually one; every one is woken by an edge and
-        /// retries, so concurrent readers never lose a wake-up).
-        var readers: [OperationID] = []
+        /// Operations waiting to read.
+        var readers = ReadinessWaiters()
         /// Operations waiting to write or connect.
-        var writers: [OperationID] = []
+        var writers = ReadinessWaiters()
         /// A multishot operation (accept) that drains the descriptor on every edge.
         var multishot: OperationID?
     }
@@ -110,23 +109,21 @@ final class SelectorReactor {
         return epoll_ctl(epollFD, operation, fd, &event)
     }
 
-    /// Makes `id` the waiter woken when `fd` becomes ready for `interest`. A write adds
+    /// Makes `id` a waiter woken when `fd` becomes ready for `interest`. A write adds
     /// output interest; the kernel reports the current state at once, so an edge that
-    /// came before cannot be missed.
-    /// Waiters that ended without an edge (cancelled, timed out) are dropped here, by
-    /// `isLive`, so a socket read again and again with timeouts does not pile them up.
+    /// came before cannot be missed. `isLive` tells waiters that ended without an edge
+    /// (cancelled, timed out), which are dropped.
     func wait(
         on fd: Int32, for interest: SelectorPlan.Interest, id: OperationID, isLive: (OperationID) -> Bool
     ) {
+        let index = Int(fd)
         switch interest {
         case .readable:
-            if !waiters[Int(fd)].readers.isEmpty { waiters[Int(fd)].readers.removeAll { !isLive($0) } }
-            waiters[Int(fd)].readers.append(id)
+            waiters[index].readers.add(id, isLive: isLive)
         case .writable:
-            if !waiters[Int(fd)].writers.isEmpty { waiters[Int(fd)].writers.removeAll { !isLive($0) } }
-            waiters[Int(fd)].writers.append(id)
-            if !waiters[Int(fd)].watchingOutput {
-                waiters[Int(fd)].watchingOutput = true
+            waiters[index].writers.add(id, isLive: isLive)
+            if !waiters[index].watchingOutput {
+                waiters[index].watchingOutput = true
                 _ = control(EPOLL_CTL_MOD, fd, output: true)
             }
         }
@@ -143,7 +140,7 @@ final class SelectorReactor {
         guard index < waiters.count else { return [] }
         let entry = waiters[index]
         waiters[index] = Waiters()
-        return entry.readers + entry.writers + (entry.multishot.map { [$0] } ?? [])
+        return entry.readers.all + entry.writers.all + (entry.multishot.map { [$0] } ?? [])
     }
 
     /// Adds a timer.
@@ -198,25 +195,22 @@ final class SelectorReactor {
                     wake()
                     continue
                 }
-                guard Int(fd) < waiters.count else { continue }
+                let index = Int(fd)
+                guard index < waiters.count else { continue }
                 let flags = event.events
                 let readable = flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
                 let writable = flags & (EPOLLOUT.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
                 if readable != 0 {
-                    waiters[Int(fd)].mayRead = true
+                    waiters[index].mayRead = true
                     if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-                        waiters[Int(fd)].readClosed = true
+                        waiters[index].readClosed = true
                     }
-                    if !waiters[Int(fd)].readers.isEmpty {
-                        for id in waiters[Int(fd)].readers { ready(id) }
-                        waiters[Int(fd)].readers.removeAll(keepingCapacity: true)
-                    }
-                    if let id = waiters[Int(fd)].multishot { multishot(id) }
+                    waiters[index].readers.wakeAll(ready)
+                    if let id = waiters[index].multishot { multishot(id) }
                 }
-                if writable != 0, !waiters[Int(fd)].writers.isEmpty {
-                    for id in waiters[Int(fd)].writers { ready(id) }
-                    waiters[Int(fd)].writers.removeAll(keepingCapacity: true)
-                    waiters[Int(fd)].watchingOutput = false
+                if writable != 0, !waiters[index].writers.isEmpty {
+                    waiters[index].writers.wakeAll(ready)
+                    waiters[index].watchingOutput = false
                     _ = control(EPOLL_CTL_MOD, fd, output: false)
                 }
                 handled += 1

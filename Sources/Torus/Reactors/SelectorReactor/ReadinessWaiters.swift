@@ -1,0 +1,42 @@
+/// The operations waiting for one kind of readiness (input or output) on a descriptor.
+///
+/// Almost always there is one (a connection's reader, or its writer), kept inline in the
+/// descriptor's entry so waking it touches no other memory; concurrent waiters on the
+/// same descriptor spill into an array. Every waiter is woken by an edge and retries
+/// its call, so their order does not matter.
+struct ReadinessWaiters {
+    private var first: OperationID?
+    private var others: [OperationID] = []
+
+    /// Whether nobody waits.
+    var isEmpty: Bool { first == nil }
+
+    /// Every waiter, for a descriptor being closed.
+    var all: [OperationID] { first.map { [$0] + others } ?? [] }
+
+    /// Adds `id`. Waiters that ended without an edge (cancelled, timed out) are dropped
+    /// here, by `isLive`, so a descriptor waited on again and again does not pile them up.
+    @inline(__always)
+    mutating func add(_ id: OperationID, isLive: (OperationID) -> Bool) {
+        if !others.isEmpty { others.removeAll { !isLive($0) } }
+        if let current = first, isLive(current) {
+            others.append(id)
+        } else {
+            first = id
+        }
+    }
+
+    /// Removes every waiter and passes each to `wake`.
+    @inline(__always)
+    mutating func wakeAll(_ wake: (OperationID) -> Void) {
+        guard let current = first else { return }
+        first = nil
+        wake(current)
+        guard !others.isEmpty else { return }
+        var woken: [OperationID] = []
+        swap(&woken, &others)
+        for id in woken { wake(id) }
+        woken.removeAll(keepingCapacity: true)
+        swap(&woken, &others)
+    }
+}
