@@ -13,8 +13,16 @@ struct RingPressureTests {
         let loop = try EventLoop(configuration: configuration)
         let completed = try await loop.run {
             try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<2_000 { group.addTask { try await loop.nop(); return 1 } }
-                for _ in 0..<500 { group.addTask { try await loop.sleep(for: .milliseconds(1)); return 1 } }
+                for _ in 0..<2_000 {
+                    group.addTask {
+                        try await loop.nop(); return 1
+                    }
+                }
+                for _ in 0..<500 {
+                    group.addTask {
+                        try await loop.sleep(for: .milliseconds(1)); return 1
+                    }
+                }
                 return try await group.reduce(0, +)
             }
         }
