@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Torus", targets: ["Torus"]),
         .executable(name: "torus-bench", targets: ["torus-bench"]),
         .executable(name: "torus-demo", targets: ["torus-demo"]),
+        .library(name: "TorusHTTP", targets: ["TorusHTTP"]),
+        .executable(name: "torus-crawl", targets: ["torus-crawl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
@@ -60,6 +62,32 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A small HTTP/1.1 client (keep-alive pool) and server on Torus; NIOHTTP1's
+        // llhttp-based codec parses, swift-http-types carries requests and responses.
+        .target(
+            name: "TorusHTTP",
+            dependencies: [
+                "Torus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // The "500 Lines or Less" web crawler: workers, host filter, report.
+        .target(
+            name: "TorusCrawl",
+            dependencies: ["Torus", "TorusHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .executableTarget(
+            name: "torus-crawl",
+            dependencies: [
+                "Torus",
+                "TorusHTTP",
+                "TorusCrawl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The C reference servers: the practical limit of each reactor design.
         .executableTarget(
             name: "c-liburing-echo",
@@ -86,7 +114,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TorusTests",
-            dependencies: ["Torus", "CLiburing", "TorusDemo", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Torus", "CLiburing", "TorusDemo", "TorusHTTP", "TorusCrawl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

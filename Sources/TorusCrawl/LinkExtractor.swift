@@ -1,0 +1,69 @@
+import Foundation
+
+/// Finds the links in a page as the chapter does (its regex
+/// `(?i)href=["']([^\s"'<>]+)`), resolves them against the page URL or its
+/// `<base href>`, and drops fragments.
+public enum LinkExtractor {
+    /// The distinct absolute links of `html`, a page fetched from `pageURL`.
+    public static func links(in html: String, pageURL: String) -> Set<String> {
+        let bytes = Array(html.utf8)
+        guard let page = URL(string: pageURL) else { return [] }
+        let base = baseHref(in: bytes).flatMap { URL(string: $0, relativeTo: page) } ?? page
+        var links = Set<String>()
+        for href in hrefs(in: bytes[...]) {
+            guard let resolved = URL(string: href, relativeTo: base)?.absoluteString else { continue }
+            links.insert(defragmented(resolved))
+        }
+        return links
+    }
+
+    /// `url` without its `#fragment`.
+    public static func defragmented(_ url: String) -> String {
+        url.firstIndex(of: "#").map { String(url[..<$0]) } ?? url
+    }
+
+    /// The values of every `href="..."` or `href='...'`, case-insensitively, each ending
+    /// at whitespace, a quote, `<` or `>`.
+    static func hrefs(in bytes: ArraySlice<UInt8>) -> [String] {
+        var values: [String] = []
+        var index = bytes.startIndex
+        while let start = find("href=", in: bytes[index...]) {
+            var end = start + 6
+            guard start + 5 < bytes.endIndex, bytes[start + 5] == quote || bytes[start + 5] == apostrophe else {
+                index = start + 5
+                continue
+            }
+            while end < bytes.endIndex, !stops.contains(bytes[end]) { end += 1 }
+            if end > start + 6 { values.append(String(decoding: bytes[(start + 6)..<end], as: UTF8.self)) }
+            index = end
+        }
+        return values
+    }
+
+    /// The first href inside the first `<base ...>` tag.
+    private static func baseHref(in bytes: [UInt8]) -> String? {
+        guard let tag = find("<base", in: bytes[...]) else { return nil }
+        let close = bytes[tag...].firstIndex(of: UInt8(ascii: ">")) ?? bytes.endIndex
+        return hrefs(in: bytes[tag..<close]).first
+    }
+
+    /// Where `needle` (lower-case ASCII) starts in `bytes`, ignoring ASCII case.
+    private static func find(_ needle: String, in bytes: ArraySlice<UInt8>) -> Int? {
+        let needle = Array(needle.utf8)
+        guard bytes.count >= needle.count else { return nil }
+        var index = bytes.startIndex
+        while index <= bytes.endIndex - needle.count {
+            if needle.indices.allSatisfy({ lower(bytes[index + $0]) == needle[$0] }) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let apostrophe = UInt8(ascii: "'")
+    private static let stops: Set<UInt8> = Set(" \t\r\n\u{0C}\"'<>".utf8)
+}

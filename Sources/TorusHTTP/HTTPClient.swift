@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import NIOHTTP1
+import Torus
+
+/// An HTTP/1.1 client on a Torus loop: keep-alive connections pooled per host:port,
+/// Content-Length, chunked and close-delimited bodies, limits on header and body size,
+/// one deadline per request. `http` only (no TLS).
+///
+/// Loop-local: create and use it in tasks pinned to one loop (``Torus/EventLoop/run(_:)``);
+/// calls from elsewhere throw ``HTTPClientError/notOnLoop``. Call ``shutdown()`` to close
+/// the idle connections.
+public final class HTTPClient: @unchecked Sendable {
+    // @unchecked Sendable: the pool and the connections (and NIO's embedded channels in
+    // them) are touched only on `loop`'s thread; every entry point checks that first.
+
+    /// Limits and timeouts.
+    public struct Configuration: Sendable {
+        /// The most a request may take, connecting included. 10 s by default.
+        public var timeout: Duration = .seconds(10)
+        /// The largest body read; a larger one fails with ``HTTPClientError/bodyTooLarge(limit:)``.
+        /// 10 MiB by default.
+        public var maxBodySize = 10 << 20
+        /// The largest response head (status line and fields), in bytes. 80 KiB by default.
+        public var maxHeaderSize = 80 * 1024
+        /// Idle keep-alive connections kept per host:port. 16 by default.
+        public var maxIdlePerHost = 16
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The loop whose tasks may use the client.
+    public let loop: EventLoop
+    /// Its limits and timeouts.
+    public let configuration: Configuration
+    private let pool: HTTPConnectionPool
+
+    /// A client bound to `loop` (by default the calling thread's loop).
+    /// - Throws: ``HTTPClientError/notOnLoop`` when no loop is given and the caller runs on none.
+    public init(configuration: Configuration = Configuration(), loop: EventLoop? = nil) throws {
+        guard let loop = loop ?? EventLoop.current else { throw HTTPClientError.notOnLoop }
+        self.loop = loop
+        self.configuration = configuration
+        self.pool = HTTPConnectionPool(maxIdlePerHost: configuration.maxIdlePerHost)
+    }
+
+    /// GETs `url` (redirects are not followed: a 3xx is returned as it is).
+    public func get(_ url: URL) async throws -> HTTPClientResponse {
+        try await execute(method: .get, url: url)
+    }
+
+    /// Sends a `method` request for `url` with `headerFields` and `body`, and reads the
+    /// whole response.
+    ///
+    /// A pooled connection the server closed while idle is replaced once, transparently.
+    /// - Throws: ``HTTPClientError`` (scheme, URL, parse errors, limits, timeout) or the
+    ///   socket's ``Torus/TorusError`` (refused, reset, ...).
+    public func execute(
+        method: HTTPRequest.Method, url: URL, headerFields: HTTPFields = [:], body: [UInt8] = []
+    ) async throws -> HTTPClientResponse {
+        guard loop.isCurrent else { throw HTTPClientError.notOnLoop }
+        let scheme = url.scheme?.lowercased() ?? ""
+        guard scheme == "http" else { throw HTTPClientError.unsupportedScheme(scheme) }
+        guard let host = url.host(percentEncoded: false), !host.isEmpty else {
+            throw HTTPClientError.invalidURL(url.absoluteString)
+        }
+        let port = url.port ?? 80
+        var target = url.path(percentEncoded: true)
+        if target.isEmpty { target = "/" }
+        if let query = url.query(percentEncoded: true) { target += "?" + query }
+        var headers = HTTPHeaders(headerFields)
+        if !headers.contains(name: "host") { headers.add(name: "Host", value: port == 80 ? host : "\(host):\(port)") }
+        if !body.isEmpty { headers.replaceOrAdd(name: "Content-Length", value: String(body.count)) }
+        let head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: target, headers: headers)
+
+        let deadline = ContinuousClock.now + configuration.timeout
+        while true {
+            let pooled = pool.take("\(host):\(port)")
+            let connection: HTTPClientConnection
+            if let pooled {
+                connection = pooled
+            } else {
+                connection = try await HTTPClientConnection(
+                    host: host, port: port, deadline: deadline, maxHeaderSize: configuration.maxHeaderSize)
+            }
+            do {
+                let (response, keepAlive) = try await connection.exchange(
+                    head, body: body, deadline: deadline, maxBodySize: configuration.maxBodySize)
+                if keepAlive { await pool.giveBack(connection) } else { await connection.close() }
+                return response
+            } catch {
+                await connection.close()
+                // An idle connection the server closed: try again on a fresh one.
+                if pooled != nil, error.isStaleConnection { continue }
+                throw error
+            }
+        }
+    }
+
+    /// Closes the idle connections. The client stays usable.
+    public func shutdown() async {
+        await pool.closeAll()
+    }
+}
+
+extension Error {
+    /// Whether this is what a reused connection the server had closed yields.
+    fileprivate var isStaleConnection: Bool {
+        if let error = self as? HTTPClientError { return error == .connectionClosedEarly }
+        if let error = self as? TorusError { return [.connectionReset, .brokenPipe].contains(error.errno) }
+        return false
+    }
+}

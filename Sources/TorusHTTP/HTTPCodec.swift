@@ -1,0 +1,78 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+
+/// NIOHTTP1's encoder and llhttp-based decoder, driven by hand: an `EmbeddedChannel`
+/// holds the two handlers, bytes read from a Torus socket go in as inbound data, and
+/// HTTP parts come out (and the other way round for what is sent).
+///
+/// Not Sendable: NIO's embedded loop must be used on the thread that made it, so a
+/// codec is created and used only on one Torus loop's thread (the HTTP types check).
+final class HTTPCodec<Inbound, Outbound> {
+    private let channel = EmbeddedChannel()
+
+    private init(handlers: [any ChannelHandler]) throws {
+        try channel.pipeline.syncOperations.addHandlers(handlers)
+    }
+
+    /// Encodes `parts` into the bytes to send.
+    func encode(_ parts: [Outbound]) throws -> [UInt8] {
+        for part in parts { try channel.writeOutbound(part) }
+        var bytes: [UInt8] = []
+        while let data = try channel.readOutbound(as: IOData.self) {
+            if case .byteBuffer(let buffer) = data { bytes += buffer.readableBytesView }
+        }
+        return bytes
+    }
+
+    /// Feeds bytes received; returns the parts they complete.
+    /// - Throws: NIO's `HTTPParserError` when the bytes are not valid HTTP/1.
+    func decode(_ bytes: UnsafeRawBufferPointer) throws -> [Inbound] {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        try channel.writeInbound(buffer)
+        return try drainInbound()
+    }
+
+    /// Tells the decoder the peer closed: ends a close-delimited body, or throws when a
+    /// message was cut short.
+    func endOfStream() throws -> [Inbound] {
+        channel.pipeline.fireChannelInactive()
+        try channel.throwIfErrorCaught()
+        return try drainInbound()
+    }
+
+    private func drainInbound() throws -> [Inbound] {
+        var parts: [Inbound] = []
+        while let part = try channel.readInbound(as: Inbound.self) { parts.append(part) }
+        return parts
+    }
+}
+
+extension HTTPCodec where Inbound == HTTPClientResponsePart, Outbound == HTTPClientRequestPart {
+    /// A client's codec: requests out, responses in (the decoder sees each request head,
+    /// so a response to HEAD has no body). Headers larger than `maxHeaderSize` bytes fail.
+    convenience init(maxHeaderSize: Int) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderSize
+        limits.maxHeaderListSize = maxHeaderSize
+        try self.init(handlers: [
+            HTTPRequestEncoder(),
+            ByteToMessageHandler(HTTPResponseDecoder(limitConfiguration: limits)),
+        ])
+    }
+}
+
+extension HTTPCodec where Inbound == HTTPServerRequestPart, Outbound == HTTPServerResponsePart {
+    /// A server's codec: requests in, responses out. Headers larger than `maxHeaderSize`
+    /// bytes fail.
+    convenience init(maxHeaderSize: Int) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderSize
+        limits.maxHeaderListSize = maxHeaderSize
+        try self.init(handlers: [
+            HTTPResponseEncoder(),
+            ByteToMessageHandler(HTTPRequestDecoder(limitConfiguration: limits)),
+        ])
+    }
+}

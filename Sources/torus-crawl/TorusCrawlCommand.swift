@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import Torus
+import TorusCrawl
+import TorusHTTP
+
+extension Backend: ExpressibleByArgument {}
+
+/// `torus-crawl`: the "500 Lines or Less" web crawler on Torus. Crawls from the roots,
+/// then prints the chapter's report.
+@main
+struct TorusCrawlCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "torus-crawl",
+        abstract: "Crawl web sites from the given roots (http only) and report every URL found."
+    )
+
+    /// Host matching, as the chapter's --strict / --lenient.
+    enum HostMatching: String, EnumerableFlag {
+        case strict, lenient
+
+        static func help(for value: HostMatching) -> ArgumentHelp? {
+            switch value {
+            case .strict: "Hosts must equal a root's host but for a leading www. (default)."
+            case .lenient: "Hosts must share a root's last two labels."
+            }
+        }
+    }
+
+    @Argument(help: "Root URLs; http:// is added when no scheme is given.")
+    var roots: [String] = []
+
+    @Option(help: "Concurrent workers.")
+    var maxTasks = 10
+
+    @Option(help: "Redirects followed from one URL.")
+    var maxRedirect = 10
+
+    @Option(help: "Attempts per URL on connection errors and timeouts.")
+    var maxTries = 4
+
+    @Option(help: "Skip URLs matching this regular expression.")
+    var exclude: String?
+
+    @Flag(help: "Host matching.")
+    var hostMatching: HostMatching = .strict
+
+    @Flag(name: .shortAndLong, help: "Print progress as lines (also when stdout is not a terminal).")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "No progress line.")
+    var quiet = false
+
+    @Option(help: "The reactor: io_uring, epoll or automatic.")
+    var backend: Backend = .automatic
+
+    @Option(help: "Seconds one request may take.")
+    var timeout: Double = 10
+
+    @Option(help: "Queue at most this many URLs.")
+    var maxPages: Int?
+
+    @Option(help: "The largest body read, in bytes.")
+    var maxBody = 10 << 20
+
+    @Option(help: "Write the full result as JSON to this file.")
+    var json: String?
+
+    @Option(help: "Serve a generated site of this many pages (on a second loop) and crawl it.")
+    var selfTestSite: Int?
+
+    func validate() throws {
+        if roots.isEmpty && selfTestSite == nil { throw ValidationError("Give at least one root URL.") }
+        if maxTasks < 1 { throw ValidationError("--max-tasks must be at least 1.") }
+    }
+
+    func run() async throws {
+        var loopConfiguration = EventLoop.Configuration()
+        loopConfiguration.backend = backend
+        loopConfiguration.threadName = "torus-crawl"
+        var site: SiteServer?
+        if let selfTestSite { site = try await SiteServer.start(pages: selfTestSite, configuration: loopConfiguration) }
+        var configuration = Crawler.Configuration(roots: roots + (site.map { [$0.rootURL] } ?? []))
+        configuration.maxTasks = maxTasks
+        configuration.maxRedirect = maxRedirect
+        configuration.maxTries = maxTries
+        configuration.exclude = exclude
+        configuration.strict = hostMatching == .strict
+        configuration.maxPages = maxPages
+        configuration.client.timeout = Duration.milliseconds(Int(timeout * 1000))
+        configuration.client.maxBodySize = maxBody
+        let progressMode: ProgressMode = quiet ? .off : verbose ? .lines : isatty(1) == 1 ? .terminal : .off
+        let crawlConfiguration = configuration
+        let (result, backendUsed) = try await withEventLoop(configuration: loopConfiguration) { loop in
+            let crawler = try Crawler(configuration: crawlConfiguration, loop: loop)
+            let result = try await withProgress(progressMode, of: crawler) { try await crawler.crawl() }
+            return (result, loop.backend)
+        }
+        if let site { await site.stop() }
+        for line in result.report() { print(line) }
+        if let selfTestSite {
+            let pages = Set(result.statistics.filter { $0.contentType == "text/html" }.map { $0.url })
+            print(
+                "Self-test: \(selfTestSite) pages, \(pages.count) found, each once: \(pages.count == result.statistics.count)"
+                    + String(
+                        format: "; %.0f pages/s (backend=%@, max_tasks=%d)", result.pagesPerSecond,
+                        backendUsed.description, maxTasks))
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(result).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
+
+/// How progress is shown while crawling.
+enum ProgressMode {
+    case off
+    /// One line, rewritten in place (stdout is a terminal).
+    case terminal
+    /// A new line each time (-v).
+    case lines
+}
+
+/// Runs `body`, showing `crawler`'s progress every 200 ms meanwhile. Call on its loop.
+func withProgress<Value: Sendable>(
+    _ mode: ProgressMode, of crawler: Crawler, _ body: @Sendable () async throws -> Value
+) async throws -> Value {
+    if case .off = mode { return try await body() }
+    let reporter = Task(executorPreference: crawler.loop) {
+        while !Task.isCancelled {
+            try await crawler.loop.sleep(for: .milliseconds(200))
+            let line = crawler.progress.line
+            print(mode == .terminal ? "\r\(line)\u{1B}[K" : line, terminator: mode == .terminal ? "" : "\n")
+            fflush(nil)
+        }
+    }
+    defer {
+        reporter.cancel()
+        if mode == .terminal { print("\r\u{1B}[K", terminator: "") }
+    }
+    return try await body()
+}

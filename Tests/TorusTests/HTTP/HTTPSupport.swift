@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import Torus
+import TorusHTTP
+
+// Helpers for the HTTP and crawler tests: a TorusHTTP server, and a raw server that
+// answers with canned bytes (for responses no well-behaved server would send).
+
+/// Runs `body` with a TorusHTTP server on 127.0.0.1 answering with `handler`; `body` gets
+/// its base URL ("http://127.0.0.1:PORT"). Stops the server afterwards. Call on a loop.
+func withHTTPServer<Result: Sendable>(
+    _ handler: @escaping HTTPServer.Handler, _ body: @Sendable (String) async throws -> Result
+) async throws -> Result {
+    let listener = try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: 0)!)
+    let server = HTTPServer(listener: listener, handler: handler)
+    return try await serving(server.serve, base: "http://127.0.0.1:\(listener.localAddress.port)", body)
+}
+
+/// Runs `body` with a server on 127.0.0.1 that reads one request head per connection,
+/// hands the connection and the request's path to `respond` (which writes what it
+/// likes), then closes the connection.
+func withRawServer<Result: Sendable>(
+    _ respond: @escaping @Sendable (TCPConnection, String) async throws -> Void,
+    _ body: @Sendable (String) async throws -> Result
+) async throws -> Result {
+    let listener = try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: 0)!)
+    let serve: @Sendable () async throws -> Void = {
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in listener.connections {
+                    group.addTask {
+                        if let path = try? await readRequestPath(connection) { try? await respond(connection, path) }
+                        try? await connection.close()
+                    }
+                }
+            }
+        } catch is CancellationError {}
+        try? await listener.close()
+    }
+    return try await serving(serve, base: "http://127.0.0.1:\(listener.localAddress.port)", body)
+}
+
+/// Runs `serve` in a child task while `body` runs, then cancels it and waits for it.
+private func serving<Result: Sendable>(
+    _ serve: @escaping @Sendable () async throws -> Void, base: String,
+    _ body: @Sendable (String) async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await serve() }
+        do {
+            let result = try await body(base)
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
+/// Reads a request head (up to 16 KiB) and returns its path.
+private func readRequestPath(_ connection: TCPConnection) async throws -> String {
+    var request: [UInt8] = []
+    while !String(decoding: request, as: UTF8.self).contains("\r\n\r\n"), request.count < 16384 {
+        let chunk = try await connection.read(upTo: 4096, timeout: .seconds(10))
+        if chunk.isEmpty { break }
+        request += chunk
+    }
+    let line = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") }, as: UTF8.self)
+    return line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+}
+
+/// A text/html response with `html` as its body.
+func htmlPage(_ html: String) -> HTTPServerResponse {
+    HTTPServerResponse(contentType: "text/html; charset=utf-8", text: html)
+}
