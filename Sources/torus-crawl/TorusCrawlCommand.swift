@@ -136,9 +136,14 @@ func withProgress<Value: Sendable>(
             fflush(nil)
         }
     }
-    defer {
-        reporter.cancel()
-        if mode == .terminal { print("\r\u{1B}[K", terminator: "") }
+    let result: Result<Value, any Error>
+    do {
+        result = .success(try await body())
+    } catch {
+        result = .failure(error)
     }
-    return try await body()
+    reporter.cancel()
+    _ = await reporter.result
+    if mode == .terminal { print("\r\u{1B}[K", terminator: "") }
+    return try result.get()
 }

@@ -107,6 +107,9 @@ import TorusHTTP
                 case "/chunk":
                     try await connection.write(
                         Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n".utf8))
+                case "/bigheader":
+                    let field = "X-Filler: " + String(repeating: "x", count: 100_000) + "\r\n"
+                    try await connection.write(Array("HTTP/1.1 200 OK\r\n\(field)\r\n".utf8))
                 case "/truncated":
                     try await connection.write(Array("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort".utf8))
                 case "/huge":
@@ -132,6 +135,7 @@ import TorusHTTP
                     ("/status", "invalid HTTP status code"), ("/header", "invalid character in header"),
                     ("/chunk", "invalid character in chunk size header"),
                     ("/truncated", "stream ended at an unexpected time"),
+                    ("/bigheader", "too many header bytes seen; overflow detected"),
                 ]
                 for (path, why) in expected {
                     let error = await failure(path)
