@@ -18,10 +18,3 @@ enum BackendSelection: String, ExpressibleByArgument, CaseIterable {
         }
     }
 }
-
-extension Backend {
-    /// The C reference server of the same design (Benchmarks/).
-    var referenceServer: String {
-        self == .epoll ? "c-epoll-echo" : "c-liburing-echo"
-    }
-}

@@ -2,16 +2,20 @@ import ArgumentParser
 import Foundation
 import Torus
 
-/// `torus-bench echo`: ping-pong echo over loopback against the Torus servers and the C
-/// reference server of each design, interleaved, with server CPU per round trip.
+/// `torus-bench echo`: ping-pong echo over loopback against the Torus servers, the C
+/// reference server of each design and SwiftNIO, interleaved, with server CPU per round
+/// trip.
 struct EchoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo",
-        abstract: "Echo round trips/s and server CPU per round trip: Torus vs C, io_uring and epoll."
+        abstract: "Echo round trips/s and server CPU per round trip: Torus vs C vs SwiftNIO, io_uring and epoll."
     )
 
     @Option(help: "Reactors to measure: io_uring, epoll or both.")
     var backend: BackendSelection = .both
+
+    @Flag(inversion: .prefixedNo, help: "Measure the SwiftNIO echo server too.")
+    var nio = true
 
     @Option(help: "Concurrent client connections (repeat the option for several runs).")
     var connections: [Int] = [64]
@@ -47,28 +51,30 @@ struct EchoCommand: AsyncParsableCommand {
         configuration.backend = .ioUring
         let client = try EventLoop(configuration: configuration)
         let pin = !noPinning && CPUPinning.isAvailable
-        if pin { try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
+        if pin { _ = try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
         for connectionCount in connections {
-            var rows: [(name: String, reference: String, runs: [EchoResult])] = []
+            var rows: [(server: EchoServerName, runs: [EchoResult])] = []
             for backend in backend.backends {
-                rows.append(("torus-\(backend)", backend.referenceServer, []))
-                rows.append((backend.referenceServer, backend.referenceServer, []))
+                rows.append((.torus(backend), []))
+                rows.append((EchoServerName.torus(backend).reference, []))
             }
+            if nio { rows.append((.nio, [])) }
             for round in 1...repeats {
                 for index in rows.indices {
-                    let server = try ServerUnderTest(rows[index].name, pinned: pin)
+                    let server = try ServerUnderTest(rows[index].server, pinned: pin)
                     let result = try await measure(server, connections: connectionCount, client: client)
                     try server.stop()
                     rows[index].runs.append(result)
-                    print("round \(round) \(rows[index].name) \(connectionCount) connections: \(result.summary)")
+                    print(
+                        "round \(round) \(rows[index].server.rawValue) \(connectionCount) connections: \(result.summary)"
+                    )
                 }
             }
             print()
             print(
                 "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"
                     + " (median), client: one Torus io_uring loop")
-            let runs = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.runs) })
-            EchoResult.printTable(rows.map { ($0.name, $0.runs, runs[$0.reference]!) })
+            EchoResult.printTable(rows)
             print()
         }
         await client.shutdown()
@@ -90,8 +96,8 @@ struct EchoCommand: AsyncParsableCommand {
         let trips = max(1, trips1 - trips0)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         var systemCallsPerRoundTrip: Double?
-        if let before, let after {
-            systemCallsPerRoundTrip = Double(after.systemCalls - before.systemCalls) / Double(trips)
+        if let before = before?.systemCalls, let after = after?.systemCalls {
+            systemCallsPerRoundTrip = Double(after - before) / Double(trips)
         }
         return EchoResult(
             roundTripsPerSecond: Double(trips) / seconds,
@@ -119,23 +125,28 @@ struct EchoResult {
     }
 
     /// Prints one markdown row per server: the median run, the spread of the server's
-    /// CPU per round trip over all runs, the median's ratio to its C reference's, and
-    /// the most allocations any run's window saw.
-    static func printTable(_ rows: [(name: String, runs: [EchoResult], reference: [EchoResult])]) {
+    /// CPU per round trip over all runs, the median's ratio to its C reference's and to
+    /// SwiftNIO's (when those servers ran), and the most allocations any run's window saw.
+    static func printTable(_ rows: [(server: EchoServerName, runs: [EchoResult])]) {
+        let medians = Dictionary(uniqueKeysWithValues: rows.map { ($0.server, $0.runs.median) })
+        func ratio(_ result: EchoResult, to server: EchoServerName) -> String {
+            guard let reference = medians[server] else { return "-" }
+            return String(format: "%.2fx", result.serverCPUMicrosPerRoundTrip / reference.serverCPUMicrosPerRoundTrip)
+        }
         print(
-            "| server | round trips/s | server CPU us/rt | min-max over runs | vs C same design | syscalls/rt"
-                + " | server mallocs (window) |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+            "| server | round trips/s | server CPU us/rt | min-max over runs | vs C same design | vs NIO"
+                + " | syscalls/rt | server mallocs (window) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for row in rows {
-            let result = row.runs.median
-            let ratio = result.serverCPUMicrosPerRoundTrip / row.reference.median.serverCPUMicrosPerRoundTrip
+            let result = medians[row.server]!
             let cpu = row.runs.map(\.serverCPUMicrosPerRoundTrip)
             let calls = result.systemCallsPerRoundTrip.map { String(format: "%.2f", $0) } ?? "-"
             print(
                 String(
-                    format: "| %@ | %.0f | %.3f | %.2f-%.2f | %.2fx | %@ | %@ |", row.name, result.roundTripsPerSecond,
-                    result.serverCPUMicrosPerRoundTrip, cpu.min()!, cpu.max()!, ratio, calls,
-                    row.runs.compactMap(\.mallocs).max().map(String.init) ?? "-"))
+                    format: "| %@ | %.0f | %.3f | %.2f-%.2f | %@ | %@ | %@ | %@ |", row.server.rawValue,
+                    result.roundTripsPerSecond, result.serverCPUMicrosPerRoundTrip, cpu.min()!, cpu.max()!,
+                    ratio(result, to: row.server.reference), ratio(result, to: .nio),
+                    calls, row.runs.compactMap(\.mallocs).max().map(String.init) ?? "-"))
         }
     }
 }

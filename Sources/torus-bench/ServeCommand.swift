@@ -12,26 +12,37 @@ struct ServeCommand: AsyncParsableCommand {
     )
 }
 
-/// `torus-bench serve echo --port P`: the Torus echo server, as a process of its own.
+/// `torus-bench serve echo --port P`: an echo server under test, as a process of its own:
+/// Torus (`--backend` picks the reactor) or SwiftNIO (`--server nio`).
 ///
 /// Each SIGUSR1 makes it print `statistics syscalls=S mallocs=M`: the loop's system calls
-/// so far, and the heap allocations the whole process made since the previous SIGUSR1
-/// (0 for the first). A benchmark parent signals at both ends of its measured window and
-/// subtracts.
+/// so far (Torus only; SwiftNIO does not count them), and the heap allocations the whole
+/// process made since the previous SIGUSR1 (0 for the first). A benchmark parent signals
+/// at both ends of its measured window and subtracts.
 struct ServeEchoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo",
         abstract: "TCP echo on 127.0.0.1; prints `listening <port>` when ready."
     )
 
+    /// Which implementation serves.
+    enum Server: String, ExpressibleByArgument, CaseIterable {
+        case torus
+        case nio
+    }
+
     @Option(help: "Port to listen on (0: any free port).")
     var port = 0
 
-    @Option(help: "Reactor: io_uring, epoll or automatic.")
-    var backend: Backend = .automatic
+    @Option(help: "Implementation: torus or nio (SwiftNIO, one event loop thread).")
+    var server: Server = .torus
+
+    @Option(help: "Torus reactor: io_uring, epoll or automatic (default).")
+    var backend: Backend?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        if server == .nio, backend != nil { throw ValidationError("--backend applies to --server torus only") }
     }
 
     func run() async throws {
@@ -39,26 +50,22 @@ struct ServeEchoCommand: AsyncParsableCommand {
         let mallocs = AllocationWindow()
         let signals = try SignalWaiter([SIGINT, SIGTERM, SIGUSR1]) { if $0 == SIGUSR1 { mallocs.close() } }
         let limit = ResourceLimits.raiseOpenFiles()
-        var configuration = EventLoop.Configuration()
-        configuration.backend = backend
-        let loop = try EventLoop(configuration: configuration)
-        let listener = try await loop.run {
-            try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-        }
-        FileHandle.standardOutput.write(Data("listening \(listener.localAddress.port)\n".utf8))
+        let running: any RunningEchoServer =
+            switch server {
+            case .torus: try await TorusEchoServer(port: port, backend: backend ?? .automatic)
+            case .nio: try await NIOEchoServer(port: port)
+            }
+        FileHandle.standardOutput.write(Data("listening \(running.port)\n".utf8))
         FileHandle.standardError.write(
-            Data("torus-bench serve echo: \(loop.backend), RLIMIT_NOFILE soft limit \(limit)\n".utf8))
-        let serving = Task(executorPreference: loop) { try await EchoServer.serve(listener) }
+            Data("torus-bench serve echo: \(running.description), RLIMIT_NOFILE soft limit \(limit)\n".utf8))
         for await signal in signals.signals {
             guard signal == SIGUSR1 else { break }
             // The window closed on the signal thread; the hop to the loop is not counted.
-            let calls = await loop.statistics.systemCalls
-            FileHandle.standardOutput.write(Data("statistics syscalls=\(calls) mallocs=\(mallocs.closed)\n".utf8))
+            let calls = await running.systemCalls().map { " syscalls=\($0)" } ?? ""
+            FileHandle.standardOutput.write(Data("statistics\(calls) mallocs=\(mallocs.closed)\n".utf8))
             mallocs.open()
         }
-        try await listener.close()
-        _ = await serving.result
-        await loop.shutdown()
+        try await running.stop()
     }
 }
 

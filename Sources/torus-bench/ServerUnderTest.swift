@@ -2,35 +2,25 @@ import Glibc
 import Torus
 
 /// A server under test, in a child process of its own so that it shares nothing with
-/// the load generator: the Torus servers (`torus-bench serve echo --backend ...`) and
+/// the load generator: the Torus and SwiftNIO servers (`torus-bench serve echo ...`) and
 /// the C references (Benchmarks/) alike. It prints `listening <port>` once ready and
 /// exits 0 on SIGTERM.
 final class ServerUnderTest {
-    /// The name printed in the results table.
-    let name: String
+    /// Which server this is.
+    let server: EchoServerName
     /// Where clients connect.
     let address: SocketAddress
-    /// Whether the child answers SIGUSR1 with a ``StatisticsReporter`` line.
+    /// Whether the child answers SIGUSR1 with a `statistics` line.
     private let reportsStatistics: Bool
     private let child: ChildProcess
 
-    /// Starts the server `name`: `torus-io_uring` and `torus-epoll` are this executable's
-    /// `serve echo`; any other name is a reference server built beside it. `pinned`: on
+    /// Starts `server` (see ``EchoServerName/command``). `pinned`: on
     /// ``CPUPinning/serverCPU``.
-    init(_ name: String, pinned: Bool) throws {
-        self.name = name
-        let executable: String
-        let arguments: [String]
-        switch name {
-        case "torus-io_uring", "torus-epoll":
-            executable = Self.productsDirectory + "/torus-bench"
-            arguments = ["serve", "echo", "--backend", String(name.dropFirst("torus-".count)), "--port", "0"]
-            reportsStatistics = true
-        default:
-            executable = Self.productsDirectory + "/" + name
-            arguments = ["--port", "0"]
-            reportsStatistics = false
-        }
+    init(_ server: EchoServerName, pinned: Bool) throws {
+        self.server = server
+        let (program, arguments, reportsStatistics) = server.command
+        let executable = Self.productsDirectory + "/" + program
+        self.reportsStatistics = reportsStatistics
         guard access(executable, X_OK) == 0 else { throw BenchError.missingExecutable(executable) }
         child =
             try pinned
@@ -40,7 +30,7 @@ final class ServerUnderTest {
             let port = Int(line.dropFirst("listening ".count))
         else {
             _ = child.terminate()
-            throw BenchError.serverDidNotStart(name)
+            throw BenchError.serverDidNotStart(server.rawValue)
         }
         address = SocketAddress(ip: "127.0.0.1", port: port)!
     }
@@ -79,10 +69,10 @@ final class ServerUnderTest {
         return UInt64(String(decoding: buffer[..<count].prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? 0
     }
 
-    /// The server's own counters: system calls its loop made so far, and heap
-    /// allocations since the previous call (the first call starts counting). Nil for
-    /// servers that do not report them (the C references).
-    func statistics() -> (systemCalls: UInt64, mallocs: Int)? {
+    /// The server's own counters: system calls its loop made so far (nil when it does
+    /// not count them: SwiftNIO), and heap allocations since the previous call (the first
+    /// call starts counting). Nil for servers that do not report (the C references).
+    func statistics() -> (systemCalls: UInt64?, mallocs: Int)? {
         guard reportsStatistics else { return nil }
         kill(child.pid, SIGUSR1)
         guard let line = child.readLine(), line.hasPrefix("statistics ") else { return nil }
@@ -91,16 +81,14 @@ final class ServerUnderTest {
             let parts = field.split(separator: "=", maxSplits: 1)
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
-        guard let calls = fields["syscalls"].flatMap({ UInt64($0) }),
-            let mallocs = fields["mallocs"].flatMap({ Int($0) })
-        else { return nil }
-        return (calls, mallocs)
+        guard let mallocs = fields["mallocs"].flatMap({ Int($0) }) else { return nil }
+        return (fields["syscalls"].flatMap { UInt64($0) }, mallocs)
     }
 
     /// Stops the server (SIGTERM) and checks that it exited cleanly.
     func stop() throws {
         let status = child.terminate()
-        if status != 0 { throw BenchError.serverFailed(name, status) }
+        if status != 0 { throw BenchError.serverFailed(server.rawValue, status) }
     }
 }
 
