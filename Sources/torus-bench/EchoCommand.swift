@@ -74,7 +74,7 @@ struct EchoCommand: AsyncParsableCommand {
             print(
                 "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"
                     + " (median), client: one Torus io_uring loop")
-            EchoResult.printTable(rows)
+            EchoTable.print(rows)
             print()
         }
         await client.shutdown()
@@ -84,6 +84,7 @@ struct EchoCommand: AsyncParsableCommand {
         let load = try await EchoLoad(to: server.address, connections: connections, size: size, on: client)
         pauseThread(seconds: warmup)
         let before = server.statistics()
+        load.resetLatencies()
         let trips0 = load.roundTrips.load(ordering: .relaxed)
         let cpu0 = server.cpuNanoseconds()
         let start = ContinuousClock.now
@@ -91,6 +92,7 @@ struct EchoCommand: AsyncParsableCommand {
         let cpu1 = server.cpuNanoseconds()
         let trips1 = load.roundTrips.load(ordering: .relaxed)
         let elapsed = ContinuousClock.now - start
+        let latencies = load.latencySnapshot()
         let after = server.statistics()
         await load.stop()
         let trips = max(1, trips1 - trips0)
@@ -104,57 +106,8 @@ struct EchoCommand: AsyncParsableCommand {
             serverCPUMicrosPerRoundTrip: Double(cpu1 - cpu0) / 1000 / Double(trips),
             mallocs: after?.mallocs,
             systemCallsPerRoundTrip: systemCallsPerRoundTrip,
+            latency: LatencyPercentiles(latencies),
             failures: load.failures.load(ordering: .relaxed))
-    }
-}
-
-/// One measured echo run.
-struct EchoResult {
-    var roundTripsPerSecond: Double
-    var serverCPUMicrosPerRoundTrip: Double
-    /// Heap allocations in the server process during the measured window, when the
-    /// server counts them (the Torus servers do; the C references do not report).
-    var mallocs: Int?
-    var systemCallsPerRoundTrip: Double?
-    var failures: Int
-
-    var summary: String {
-        String(
-            format: "%.0f rt/s, server %.3f us CPU/rt, %@ mallocs in the window", roundTripsPerSecond,
-            serverCPUMicrosPerRoundTrip, mallocs.map(String.init) ?? "-")
-    }
-
-    /// Prints one markdown row per server: the median run, the spread of the server's
-    /// CPU per round trip over all runs, the median's ratio to its C reference's and to
-    /// SwiftNIO's (when those servers ran), and the most allocations any run's window saw.
-    static func printTable(_ rows: [(server: EchoServerName, runs: [EchoResult])]) {
-        let medians = Dictionary(uniqueKeysWithValues: rows.map { ($0.server, $0.runs.median) })
-        func ratio(_ result: EchoResult, to server: EchoServerName) -> String {
-            guard let reference = medians[server] else { return "-" }
-            return String(format: "%.2fx", result.serverCPUMicrosPerRoundTrip / reference.serverCPUMicrosPerRoundTrip)
-        }
-        print(
-            "| server | round trips/s | server CPU us/rt | min-max over runs | vs C same design | vs NIO"
-                + " | syscalls/rt | server mallocs (window) |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
-        for row in rows {
-            let result = medians[row.server]!
-            let cpu = row.runs.map(\.serverCPUMicrosPerRoundTrip)
-            let calls = result.systemCallsPerRoundTrip.map { String(format: "%.2f", $0) } ?? "-"
-            print(
-                String(
-                    format: "| %@ | %.0f | %.3f | %.2f-%.2f | %@ | %@ | %@ | %@ |", row.server.rawValue,
-                    result.roundTripsPerSecond, result.serverCPUMicrosPerRoundTrip, cpu.min()!, cpu.max()!,
-                    ratio(result, to: row.server.reference), ratio(result, to: .nio),
-                    calls, row.runs.compactMap(\.mallocs).max().map(String.init) ?? "-"))
-        }
-    }
-}
-
-extension [EchoResult] {
-    /// The run with the median server CPU per round trip.
-    var median: EchoResult {
-        sorted { $0.serverCPUMicrosPerRoundTrip < $1.serverCPUMicrosPerRoundTrip }[count / 2]
     }
 }
 

@@ -1,14 +1,20 @@
+import Histogram
 import Synchronization
 import Torus
 
 /// The load generator: `connections` clients on one loop, each sending `size` bytes and
-/// waiting for all of them to come back before sending again (ping-pong).
+/// waiting for all of them to come back before sending again (ping-pong), with every
+/// round trip's latency recorded.
 final class EchoLoad: Sendable {
     let loop: EventLoop
     let roundTrips = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let done = Mutex<Task<Void, Never>?>(nil)
+    /// Round-trip latencies in nanoseconds, up to a minute, 3 significant digits: one
+    /// histogram for the whole loop, its counts allocated once, so recording allocates
+    /// nothing. Every client runs on the one loop thread, so the lock is never contended.
+    private let latencies = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000_000))
 
     /// Connects every client, then starts the ping-pong; returns once all are connected.
     init(to address: SocketAddress, connections: Int, size: Int, on loop: EventLoop) async throws {
@@ -43,6 +49,7 @@ final class EchoLoad: Sendable {
         var local = 0
         do {
             while !stopping.load(ordering: .relaxed) {
+                let start = ContinuousClock.now
                 try await client.write(UnsafeRawBufferPointer(message))
                 var received = 0
                 while received < size {
@@ -50,6 +57,9 @@ final class EchoLoad: Sendable {
                     if count == 0 { throw EchoLoadError.closedEarly }
                     received += count
                 }
+                let latency = (ContinuousClock.now - start).components
+                let nanoseconds = UInt64(latency.seconds) * 1_000_000_000 + UInt64(latency.attoseconds / 1_000_000_000)
+                latencies.withLock { _ = $0.record(nanoseconds) }
                 local += 1
                 if local == 64 {
                     roundTrips.add(local, ordering: .relaxed)
@@ -61,6 +71,16 @@ final class EchoLoad: Sendable {
         }
         roundTrips.add(local, ordering: .relaxed)
         try? await client.close()
+    }
+
+    /// Forgets the latencies recorded so far: the start of a measured window.
+    func resetLatencies() {
+        latencies.withLock { $0.reset() }
+    }
+
+    /// The latencies recorded since ``resetLatencies()``.
+    func latencySnapshot() -> Histogram<UInt64> {
+        latencies.withLock { $0 }
     }
 
     /// Stops every client after its current round trip and closes the connections.
