@@ -17,11 +17,13 @@ struct EchoCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Measure the SwiftNIO echo server too.")
     var nio = true
 
-    @Option(help: "Concurrent client connections (repeat the option for several runs).")
-    var connections: [Int] = [64]
+    @Option(help: "Concurrent client connections (repeat the option for several; default: 1, 64 and 512).")
+    var connections: [Int] = [1, 64, 512]
 
-    @Option(help: "Message size in bytes.")
-    var size = 64
+    @Option(
+        name: .customLong("size"),
+        help: "Message size in bytes (repeat the option for several; default: 64 and 4096).")
+    var sizes: [Int] = [64, 4096]
 
     @Option(help: "Measured seconds per run.")
     var duration = 5.0
@@ -39,7 +41,9 @@ struct EchoCommand: AsyncParsableCommand {
         guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--connections must be positive")
         }
-        guard (1...65536).contains(size) else { throw ValidationError("--size must be in 1...65536") }
+        guard !sizes.isEmpty, sizes.allSatisfy({ (1...65536).contains($0) }) else {
+            throw ValidationError("--size must be in 1...65536")
+        }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
     }
@@ -53,34 +57,46 @@ struct EchoCommand: AsyncParsableCommand {
         let pin = !noPinning && CPUPinning.isAvailable
         if pin { _ = try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
         for connectionCount in connections {
-            var rows: [(server: EchoServerName, runs: [EchoResult])] = []
-            for backend in backend.backends {
-                rows.append((.torus(backend), []))
-                rows.append((EchoServerName.torus(backend).reference, []))
+            for size in sizes {
+                let rows = try await measureScenario(connections: connectionCount, size: size, client: client, pin: pin)
+                print()
+                print(
+                    "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"
+                        + " (median), client: one Torus io_uring loop")
+                EchoTable.print(rows)
+                print()
             }
-            if nio { rows.append((.nio, [])) }
-            for round in 1...repeats {
-                for index in rows.indices {
-                    let server = try ServerUnderTest(rows[index].server, pinned: pin)
-                    let result = try await measure(server, connections: connectionCount, client: client)
-                    try server.stop()
-                    rows[index].runs.append(result)
-                    print(
-                        "round \(round) \(rows[index].server.rawValue) \(connectionCount) connections: \(result.summary)"
-                    )
-                }
-            }
-            print()
-            print(
-                "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"
-                    + " (median), client: one Torus io_uring loop")
-            EchoTable.print(rows)
-            print()
         }
         await client.shutdown()
     }
 
-    private func measure(_ server: ServerUnderTest, connections: Int, client: EventLoop) async throws -> EchoResult {
+    /// Runs every server `repeats` times, interleaved, on one (connections, size) pair.
+    private func measureScenario(connections: Int, size: Int, client: EventLoop, pin: Bool) async throws -> [(
+        server: EchoServerName, runs: [EchoResult]
+    )] {
+        var rows: [(server: EchoServerName, runs: [EchoResult])] = []
+        for backend in backend.backends {
+            rows.append((.torus(backend), []))
+            rows.append((EchoServerName.torus(backend).reference, []))
+        }
+        if nio { rows.append((.nio, [])) }
+        for round in 1...repeats {
+            for index in rows.indices {
+                let server = try ServerUnderTest(rows[index].server, pinned: pin)
+                let result = try await measure(server, connections: connections, size: size, client: client)
+                try server.stop()
+                rows[index].runs.append(result)
+                print(
+                    "round \(round) \(rows[index].server.rawValue) \(connections) connections \(size) B: "
+                        + result.summary)
+            }
+        }
+        return rows
+    }
+
+    private func measure(_ server: ServerUnderTest, connections: Int, size: Int, client: EventLoop) async throws
+        -> EchoResult
+    {
         let load = try await EchoLoad(to: server.address, connections: connections, size: size, on: client)
         pauseThread(seconds: warmup)
         let before = server.statistics()
