@@ -101,6 +101,12 @@ let package = Package(
             name: "c-epoll-echo",
             path: "Benchmarks/CEpollEcho"
         ),
+        // The C reference for `torus-bench nop`: NOPs through liburing, 1 or K in flight.
+        .executableTarget(
+            name: "c-liburing-nop",
+            path: "Benchmarks/CLiburingNop",
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
         // Runs a command with io_uring_setup failing with EPERM (seccomp), for the
         // fallback test: what a locked-down container does.
         .executableTarget(

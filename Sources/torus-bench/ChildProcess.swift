@@ -60,9 +60,22 @@ final class ChildProcess {
     /// Sends SIGTERM and waits; returns the exit status (128 + signal if killed).
     func terminate() -> Int32 {
         kill(pid, SIGTERM)
+        return waitForExit()
+    }
+
+    /// Waits for the child to exit; returns its exit status (128 + signal if killed).
+    func waitForExit() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// The directory this executable was built into, where the C reference programs are.
+    static var productsDirectory: String {
+        var path = [CChar](repeating: 0, count: Int(PATH_MAX))
+        let count = readlink("/proc/self/exe", &path, path.count - 1)
+        let executable = String(decoding: path[..<max(count, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
     }
 }

@@ -1,47 +1,77 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import Torus
 
-/// `torus-bench nop`: the runtime's own cost of one async operation round trip.
+/// `torus-bench nop`: the runtime's own cost of one async operation round trip, side by
+/// side with C doing the same through liburing (`Benchmarks/CLiburingNop`).
 struct NopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nop",
-        abstract: "Async no-op round trips through io_uring: ns per op and mallocs per op."
+        abstract: "Async no-op round trips: ns per op and mallocs per op, Torus vs C liburing."
     )
 
-    @Option(help: "Concurrent tasks issuing no-ops.")
-    var tasks = 1
+    @Option(
+        help: ArgumentHelp(
+            "Concurrent tasks issuing no-ops, 1...256; the C reference keeps as many in flight"
+                + " (repeat the option for several; default: 1 and 64)."))
+    var tasks: [Int] = [1, 64]
 
-    @Option(help: "No-ops per task.")
-    var operations = 1_000_000
+    @Option(help: "No-ops per measurement, split among the tasks.")
+    var operations = 2_000_000
 
     @Option(help: "Reactor: io_uring, epoll (where a no-op completes without a system call) or automatic.")
     var backend: Backend = .automatic
 
     func validate() throws {
-        guard tasks > 0, operations > 0 else { throw ValidationError("--tasks and --operations must be positive") }
+        guard !tasks.isEmpty, tasks.allSatisfy({ (1...256).contains($0) }) else {
+            throw ValidationError("--tasks must be in 1...256")
+        }
+        guard tasks.allSatisfy({ operations >= $0 }) else {
+            throw ValidationError("--operations must be at least --tasks")
+        }
     }
 
     func run() async throws {
         var configuration = EventLoop.Configuration()
         configuration.backend = backend
-        try await withEventLoop(configuration: configuration) { loop in
-            try await Self.spin(loop: loop, tasks: tasks, operations: operations / 10)  // warm-up
-            AllocationCounter.start()
-            let cpu0 = loop.threadCPUNanoseconds
-            let start = ContinuousClock.now
-            try await Self.spin(loop: loop, tasks: tasks, operations: operations)
-            let elapsed = ContinuousClock.now - start
-            let cpu = loop.threadCPUNanoseconds - cpu0
-            let mallocs = AllocationCounter.stop()
-            let total = Double(tasks * operations)
-            let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        let (name, rows) = try await withEventLoop(configuration: configuration) { loop in
+            var rows: [(tasks: Int, torus: NopResult, c: NopResult)] = []
+            for taskCount in tasks {
+                let torus = try await Self.measure(loop: loop, tasks: taskCount, operations: operations / taskCount)
+                let c = try Self.measureC(inFlight: taskCount, operations: operations / taskCount * taskCount)
+                rows.append((taskCount, torus, c))
+            }
+            return ("torus-\(loop.backend)", rows)
+        }
+        print(
+            "| tasks in flight | \(name) ns/op | loop CPU ns/op | mallocs/op | c-liburing-nop ns/op | C CPU ns/op | vs C |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for row in rows {
+            let mallocs = row.torus.mallocs.map { String(format: "%.2f", $0) } ?? "-"
             print(
                 String(
-                    format: "nop (%@): %d task(s): %.0f ns/op wall, %.0f ns/op loop CPU, %d mallocs in %.0f ops",
-                    loop.backend.rawValue, tasks, nanoseconds / total, Double(cpu) / total, mallocs, total))
+                    format: "| %d | %.0f | %.0f | %@ | %.0f | %.0f | %.2fx |", row.tasks, row.torus.wallNanoseconds,
+                    row.torus.cpuNanoseconds, mallocs, row.c.wallNanoseconds, row.c.cpuNanoseconds,
+                    row.torus.wallNanoseconds / row.c.wallNanoseconds))
         }
+    }
+
+    /// `tasks` pinned tasks each awaiting `operations` no-ops on `loop`, after a tenth of
+    /// that as warm-up.
+    private static func measure(loop: EventLoop, tasks: Int, operations: Int) async throws -> NopResult {
+        try await spin(loop: loop, tasks: tasks, operations: operations / 10)
+        AllocationCounter.start()
+        let cpu0 = loop.threadCPUNanoseconds
+        let start = ContinuousClock.now
+        try await spin(loop: loop, tasks: tasks, operations: operations)
+        let elapsed = ContinuousClock.now - start
+        let cpu = loop.threadCPUNanoseconds - cpu0
+        let mallocs = AllocationCounter.stop()
+        let total = Double(tasks * operations)
+        let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        return NopResult(
+            wallNanoseconds: nanoseconds / total, cpuNanoseconds: Double(cpu) / total, mallocs: Double(mallocs) / total)
     }
 
     private static func spin(loop: EventLoop, tasks: Int, operations: Int) async throws {
@@ -54,4 +84,33 @@ struct NopCommand: AsyncParsableCommand {
             try await group.waitForAll()
         }
     }
+
+    /// Runs `c-liburing-nop` and reads its one result line.
+    private static func measureC(inFlight: Int, operations: Int) throws -> NopResult {
+        let program = "c-liburing-nop"
+        let executable = ChildProcess.productsDirectory + "/" + program
+        guard access(executable, X_OK) == 0 else { throw BenchError.missingExecutable(executable) }
+        let child = try ChildProcess(
+            path: executable, arguments: ["--operations", String(operations), "--in-flight", String(inFlight)])
+        let line = child.readLine() ?? ""
+        let status = child.waitForExit()
+        guard status == 0 else { throw BenchError.serverFailed(program, status) }
+        var fields: [Substring: Double] = [:]
+        for field in line.split(separator: " ").dropFirst() {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[parts[0]] = Double(parts[1]) }
+        }
+        guard let wall = fields["wall_ns_per_op"], let cpu = fields["cpu_ns_per_op"] else {
+            throw BenchError.serverDidNotStart(program)
+        }
+        return NopResult(wallNanoseconds: wall, cpuNanoseconds: cpu, mallocs: nil)
+    }
+}
+
+/// One no-op measurement, per operation: wall time, the issuing thread's CPU time, and
+/// heap allocations (Torus only).
+struct NopResult {
+    var wallNanoseconds: Double
+    var cpuNanoseconds: Double
+    var mallocs: Double?
 }

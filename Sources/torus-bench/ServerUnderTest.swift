@@ -19,7 +19,7 @@ final class ServerUnderTest {
     init(_ server: EchoServerName, pinned: Bool) throws {
         self.server = server
         let (program, arguments, reportsStatistics) = server.command
-        let executable = Self.productsDirectory + "/" + program
+        let executable = ChildProcess.productsDirectory + "/" + program
         self.reportsStatistics = reportsStatistics
         guard access(executable, X_OK) == 0 else { throw BenchError.missingExecutable(executable) }
         child =
@@ -33,14 +33,6 @@ final class ServerUnderTest {
             throw BenchError.serverDidNotStart(server.rawValue)
         }
         address = SocketAddress(ip: "127.0.0.1", port: port)!
-    }
-
-    /// The directory this executable was built into, where the reference servers are.
-    private static var productsDirectory: String {
-        var path = [CChar](repeating: 0, count: Int(PATH_MAX))
-        let count = readlink("/proc/self/exe", &path, path.count - 1)
-        let executable = String(decoding: path[..<max(count, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
     }
 
     /// CPU time (user + system) of every thread of the child so far, in nanoseconds, from
