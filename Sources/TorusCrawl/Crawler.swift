@@ -166,7 +166,7 @@ public final class Crawler: @unchecked Sendable {
                 links = LinkExtractor.links(in: text, pageURL: job.url).filter(allows)
             }
         }
-        let new = links.subtracting(seen)
+        let new = links.filter { !seen.contains($0) }
         statistic.numURLs = links.count
         statistic.numNewURLs = new.count
         done.append(statistic)

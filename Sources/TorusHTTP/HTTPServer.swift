@@ -28,7 +28,9 @@ public struct HTTPServer: Sendable {
 
     /// Serves until the task is cancelled (or the listener closed); each connection runs
     /// in a child task. Closes the listener before returning.
+    /// - Throws: ``Torus/TorusError`` `.notOnLoop` when not called on the listener's loop.
     public func serve() async throws {
+        guard listener.loop.isCurrent else { throw TorusError(.accept, .notOnLoop) }
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in listener.connections {
