@@ -1,6 +1,8 @@
 import Foundation
 
-/// A finished crawl: one statistic per URL, sorted by URL, and the timing.
+/// A finished crawl: one statistic per URL, sorted by URL, and the timing. Its JSON
+/// (`--json`) has the statistics, `elapsedSeconds`, `maxTasks`, `todo`, `counters`
+/// and `pagesPerSecond`.
 public struct CrawlResult: Sendable, Codable {
     /// What each URL gave.
     public var statistics: [FetchStatistic]
@@ -17,6 +19,30 @@ public struct CrawlResult: Sendable, Codable {
         self.elapsed = elapsed
         self.maxTasks = maxTasks
         self.todo = todo
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case statistics, elapsedSeconds, maxTasks, todo, counters, pagesPerSecond
+    }
+
+    /// Decodes what ``encode(to:)`` wrote (the derived figures are recomputed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        statistics = try container.decode([FetchStatistic].self, forKey: .statistics)
+        elapsed = .milliseconds(Int((try container.decode(Double.self, forKey: .elapsedSeconds) * 1000).rounded()))
+        maxTasks = try container.decode(Int.self, forKey: .maxTasks)
+        todo = try container.decode(Int.self, forKey: .todo)
+    }
+
+    /// Encodes the statistics, the timing in seconds, the counters and the rate.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(statistics, forKey: .statistics)
+        try container.encode(elapsed.seconds, forKey: .elapsedSeconds)
+        try container.encode(maxTasks, forKey: .maxTasks)
+        try container.encode(todo, forKey: .todo)
+        try container.encode(counters, forKey: .counters)
+        try container.encode(pagesPerSecond, forKey: .pagesPerSecond)
     }
 
     /// URLs fetched per second.

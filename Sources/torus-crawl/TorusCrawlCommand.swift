@@ -21,7 +21,7 @@ struct TorusCrawlCommand: AsyncParsableCommand {
 
         static func help(for value: HostMatching) -> ArgumentHelp? {
             switch value {
-            case .strict: "Hosts must equal a root's host but for a leading www. (default)."
+            case .strict: "Hosts must equal a root's host but for a leading www."
             case .lenient: "Hosts must share a root's last two labels."
             }
         }
