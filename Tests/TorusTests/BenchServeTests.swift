@@ -3,8 +3,8 @@ import Testing
 
 @testable import Torus
 
-/// `torus-bench serve echo --server nio`: the SwiftNIO reference server echoes, answers
-/// SIGUSR1 with its allocations only, and exits 0 on SIGTERM.
+/// `torus-bench` end to end: the SwiftNIO reference server (`serve echo --server nio`),
+/// a tiny `echo` session written to CSV, and `nop` beside its C reference.
 @Suite(.timeLimit(.minutes(1)))
 struct BenchServeTests {
     @Test func nioServerEchoesAndStopsCleanly() async throws {
@@ -35,5 +35,44 @@ struct BenchServeTests {
         let (status, errors) = try server.waitForExit()
         #expect(status != 0)
         #expect(errors.contains("--backend applies to --server torus only"))
+    }
+
+    @Test func echoWritesEveryRunAndTheMediansToCSV() throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-\(getpid()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let output = try runBench([
+            "echo", "--connections", "2", "--size", "64", "--duration", "0.1", "--warmup", "0", "--no-pinning",
+            "--csv", csv,
+        ])
+        #expect(output.contains("| swift-nio |"))
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("scenario,server,connections,size,run,") == true)
+        // Five servers, one run each, then their five medians.
+        #expect(lines.count == 1 + 5 + 5)
+        #expect(lines.filter { $0.hasPrefix("echo,swift-nio,2,64,") }.count == 2)
+    }
+
+    @Test func nopPrintsTorusBesideCLiburing() throws {
+        let output = try runBench(["nop", "--tasks", "1", "--tasks", "4", "--operations", "4000"])
+        #expect(output.contains("c-liburing-nop ns/op"))
+        #expect(output.contains("\n| 1 | "))
+        #expect(output.contains("\n| 4 | "))
+    }
+
+    /// Runs `torus-bench arguments` to completion; returns its stdout, after checking
+    /// that it exited 0.
+    private func runBench(_ arguments: [String]) throws -> String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = products.appendingPathComponent("torus-bench")
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "torus-bench \(arguments): \(text)")
+        return text
     }
 }
