@@ -64,6 +64,8 @@ public final class Crawler: @unchecked Sendable {
         guard let loop = loop ?? EventLoop.current else { throw TorusError(.queue, .notOnLoop) }
         var configuration = configuration
         configuration.roots = configuration.roots.map { $0.contains("://") ? $0 : "http://" + $0 }
+        // Every worker may be talking to the same host: keep that many connections alive.
+        configuration.client.maxIdlePerHost = max(configuration.client.maxIdlePerHost, configuration.maxTasks)
         self.loop = loop
         self.configuration = configuration
         self.hostFilter = HostFilter(roots: configuration.roots, strict: configuration.strict)
