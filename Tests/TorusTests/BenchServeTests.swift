@@ -8,39 +8,46 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct BenchServeTests {
     @Test func nioServerEchoesAndStopsCleanly() async throws {
-        let server = try ServerProcess(["torus-bench", "serve", "echo", "--server", "nio", "--port", "0"])
-        let port = try server.waitForPort()
-        let bytes = randomBytes(65_536, seed: 11)
-        let echoed: [UInt8] = try await withTestLoop(.ioUring) { _ in
-            let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-            try await client.write(bytes)
-            var received: [UInt8] = []
-            while received.count < bytes.count {
-                let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
-                if chunk.isEmpty { break }
-                received += chunk
+        // The child's pipes are opened and closed inside the gate, never while the
+        // open-file limit test counts descriptors.
+        try await withDescriptorGate {
+            let server = try ServerProcess(["torus-bench", "serve", "echo", "--server", "nio", "--port", "0"])
+            let port = try server.waitForPort()
+            let bytes = randomBytes(65_536, seed: 11)
+            let loop = try TestBackend.ioUring.makeLoop()
+            let echoed: [UInt8] = try await loop.run {
+                let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
+                try await client.write(bytes)
+                var received: [UInt8] = []
+                while received.count < bytes.count {
+                    let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
+                    if chunk.isEmpty { break }
+                    received += chunk
+                }
+                try await client.close()
+                return received
             }
-            try await client.close()
-            return received
+            await loop.shutdown()
+            #expect(echoed == bytes)
+            let (status, errors) = try server.stop()
+            #expect(status == 0)
+            #expect(errors.contains("serve echo: swift-nio"))
         }
-        #expect(echoed == bytes)
-        let (status, errors) = try server.stop()
-        #expect(status == 0)
-        #expect(errors.contains("serve echo: swift-nio"))
     }
 
-    @Test func aReactorForTheNIOServerIsAClearError() throws {
-        let server = try ServerProcess(
-            ["torus-bench", "serve", "echo", "--server", "nio", "--backend", "epoll", "--port", "0"])
-        let (status, errors) = try server.waitForExit()
+    @Test func aReactorForTheNIOServerIsAClearError() async throws {
+        let (status, errors) = try await withDescriptorGate {
+            try ServerProcess(["torus-bench", "serve", "echo", "--server", "nio", "--backend", "epoll", "--port", "0"])
+                .waitForExit()
+        }
         #expect(status != 0)
         #expect(errors.contains("--backend applies to --server torus only"))
     }
 
-    @Test func echoWritesEveryRunAndTheMediansToCSV() throws {
+    @Test func echoWritesEveryRunAndTheMediansToCSV() async throws {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-\(getpid()).csv").path
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let output = try runBench([
+        let output = try await runBench([
             "echo", "--connections", "2", "--size", "64", "--duration", "0.1", "--warmup", "0", "--no-pinning",
             "--csv", csv,
         ])
@@ -52,27 +59,29 @@ struct BenchServeTests {
         #expect(lines.filter { $0.hasPrefix("echo,swift-nio,2,64,") }.count == 2)
     }
 
-    @Test func nopPrintsTorusBesideCLiburing() throws {
-        let output = try runBench(["nop", "--tasks", "1", "--tasks", "4", "--operations", "4000"])
+    @Test func nopPrintsTorusBesideCLiburing() async throws {
+        let output = try await runBench(["nop", "--tasks", "1", "--tasks", "4", "--operations", "4000"])
         #expect(output.contains("c-liburing-nop ns/op"))
         #expect(output.contains("\n| 1 | "))
         #expect(output.contains("\n| 4 | "))
     }
 
-    /// Runs `torus-bench arguments` to completion; returns its stdout, after checking
-    /// that it exited 0.
-    private func runBench(_ arguments: [String]) throws -> String {
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = products.appendingPathComponent("torus-bench")
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "torus-bench \(arguments): \(text)")
-        return text
+    /// Runs `torus-bench arguments` to completion, holding the descriptor gate (its
+    /// pipe); returns its stdout, after checking that it exited 0.
+    private func runBench(_ arguments: [String]) async throws -> String {
+        try await withDescriptorGate {
+            let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            let process = Process()
+            let output = Pipe()
+            process.executableURL = products.appendingPathComponent("torus-bench")
+            process.arguments = arguments
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "torus-bench \(arguments): \(text)")
+            return text
+        }
     }
 }
