@@ -113,6 +113,7 @@ struct EchoCommand: AsyncParsableCommand {
         return rows
     }
 
+    /// One run: connects the load, warms up, then measures one window of `duration`.
     private func measure(_ server: ServerUnderTest, connections: Int, size: Int, client: EventLoop) async throws
         -> EchoResult
     {

@@ -95,14 +95,10 @@ struct NopCommand: AsyncParsableCommand {
         let line = child.readLine() ?? ""
         let status = child.waitForExit()
         guard status == 0 else { throw BenchError.serverFailed(program, status) }
-        var fields: [Substring: Double] = [:]
-        for field in line.split(separator: " ").dropFirst() {
-            let parts = field.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[parts[0]] = Double(parts[1]) }
-        }
-        guard let wall = fields["wall_ns_per_op"], let cpu = fields["cpu_ns_per_op"] else {
-            throw BenchError.serverDidNotStart(program)
-        }
+        let fields = line.keyValueFields
+        guard let wall = fields["wall_ns_per_op"].flatMap({ Double($0) }),
+            let cpu = fields["cpu_ns_per_op"].flatMap({ Double($0) })
+        else { throw BenchError.unexpectedOutput(program, line) }
         return NopResult(wallNanoseconds: wall, cpuNanoseconds: cpu, mallocs: nil)
     }
 }

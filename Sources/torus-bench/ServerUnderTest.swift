@@ -68,11 +68,7 @@ final class ServerUnderTest {
         guard reportsStatistics else { return nil }
         kill(child.pid, SIGUSR1)
         guard let line = child.readLine(), line.hasPrefix("statistics ") else { return nil }
-        var fields: [Substring: Substring] = [:]
-        for field in line.split(separator: " ").dropFirst() {
-            let parts = field.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[parts[0]] = parts[1] }
-        }
+        let fields = line.keyValueFields
         guard let mallocs = fields["mallocs"].flatMap({ Int($0) }) else { return nil }
         return (fields["syscalls"].flatMap { UInt64($0) }, mallocs)
     }
@@ -89,6 +85,7 @@ enum BenchError: Error, CustomStringConvertible {
     case missingExecutable(String)
     case serverDidNotStart(String)
     case serverFailed(String, Int32)
+    case unexpectedOutput(String, String)
     case spawnFailed(String, Int32)
     case signalSetupFailed(Int32)
 
@@ -97,6 +94,7 @@ enum BenchError: Error, CustomStringConvertible {
         case .missingExecutable(let path): "reference server not built: \(path) (run `swift build -c release` first)"
         case .serverDidNotStart(let name): "\(name) did not print its port"
         case .serverFailed(let name, let status): "\(name) exited with status \(status)"
+        case .unexpectedOutput(let name, let line): "\(name) printed an unexpected line: \(line)"
         case .spawnFailed(let path, let error): "cannot start \(path): \(String(cString: strerror(error)))"
         case .signalSetupFailed(let error): "cannot handle signals: \(String(cString: strerror(error)))"
         }
