@@ -53,12 +53,9 @@ extension HTTPCodec where Inbound == HTTPClientResponsePart, Outbound == HTTPCli
     /// A client's codec: requests out, responses in (the decoder sees each request head,
     /// so a response to HEAD has no body). Headers larger than `maxHeaderSize` bytes fail.
     convenience init(maxHeaderSize: Int) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = maxHeaderSize
-        limits.maxHeaderListSize = maxHeaderSize
         try self.init(handlers: [
             HTTPRequestEncoder(),
-            ByteToMessageHandler(HTTPResponseDecoder(limitConfiguration: limits)),
+            ByteToMessageHandler(HTTPResponseDecoder(limitConfiguration: .headers(upTo: maxHeaderSize))),
         ])
     }
 }
@@ -67,12 +64,20 @@ extension HTTPCodec where Inbound == HTTPServerRequestPart, Outbound == HTTPServ
     /// A server's codec: requests in, responses out. Headers larger than `maxHeaderSize`
     /// bytes fail.
     convenience init(maxHeaderSize: Int) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = maxHeaderSize
-        limits.maxHeaderListSize = maxHeaderSize
         try self.init(handlers: [
             HTTPResponseEncoder(),
-            ByteToMessageHandler(HTTPRequestDecoder(limitConfiguration: limits)),
+            ByteToMessageHandler(HTTPRequestDecoder(limitConfiguration: .headers(upTo: maxHeaderSize))),
         ])
+    }
+}
+
+extension NIOHTTPDecoderLimitConfiguration {
+    /// Limits that fail a message whose header fields, or whose whole header block, pass
+    /// `bytes`.
+    static func headers(upTo bytes: Int) -> Self {
+        var limits = Self()
+        limits.maxHeaderFieldSize = bytes
+        limits.maxHeaderListSize = bytes
+        return limits
     }
 }
