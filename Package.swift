@@ -80,7 +80,10 @@ let package = Package(
         // The "500 Lines or Less" web crawler: workers, host filter, report.
         .target(
             name: "TorusCrawl",
-            dependencies: ["Torus", "TorusHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: [
+                "Torus", "TorusHTTP", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "torus-crawl",
@@ -89,6 +92,7 @@ let package = Package(
                 "TorusHTTP",
                 "TorusCrawl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The C reference servers: the practical limit of each reactor design.

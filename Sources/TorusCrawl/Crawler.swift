@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 import Torus
 import TorusHTTP
 
@@ -30,6 +31,10 @@ public final class Crawler: @unchecked Sendable {
         public var maxPages: Int?
         /// The HTTP client's per-request timeout and body limit.
         public var client = HTTPClient.Configuration()
+        /// Where the chapter's log lines go: retries and redirects at `info`, the
+        /// distinct links found on each page at `debug`, a URL that failed every try at
+        /// `error`.
+        public var logger = Logger(label: "torus.crawl")
 
         /// A configuration starting at `roots`, with the chapter's defaults.
         public init(roots: [String]) {
@@ -129,13 +134,18 @@ public final class Crawler: @unchecked Sendable {
     private func fetch(_ job: Job) async {
         var lastError: any Error = HTTPClientError.invalidURL(job.url)
         guard let url = URL(string: job.url) else { return record(failure: job.url, lastError) }
-        for _ in 0..<max(1, configuration.maxTries) {
+        let logger = configuration.logger
+        let tries = max(1, configuration.maxTries)
+        for attempt in 1...tries {
             do {
                 let response = try await client.get(url)
+                if attempt > 1 { logger.info("try \(attempt) for \(job.url) success") }
                 return process(response, for: job)
             } catch {
                 lastError = error
+                logger.info("try \(attempt) for \(job.url) raised \(error)")
                 if !error.isWorthRetrying { break }
+                if attempt == tries { logger.error("\(job.url) failed after \(tries) tries") }
             }
         }
         record(failure: job.url, lastError)
@@ -148,6 +158,7 @@ public final class Crawler: @unchecked Sendable {
             let next = URL(string: location, relativeTo: URL(string: job.url))?.absoluteString ?? location
             statistic.nextURL = next
             done.append(statistic)
+            configuration.logger.info("redirect to \(next) from \(job.url)")
             if seen.contains(next) { return }
             if job.redirectsLeft > 0 {
                 try? add(next, redirectsLeft: job.redirectsLeft - 1)
@@ -172,6 +183,7 @@ public final class Crawler: @unchecked Sendable {
         statistic.numURLs = links.count
         statistic.numNewURLs = new.count
         done.append(statistic)
+        if !links.isEmpty { configuration.logger.debug("got \(links.count) distinct urls from \(job.url)") }
         for link in new.sorted() { try? add(link, redirectsLeft: configuration.maxRedirect) }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Torus
 import TorusCrawl
 import TorusHTTP
@@ -45,10 +46,14 @@ struct TorusCrawlCommand: AsyncParsableCommand {
     @Flag(help: "Host matching.")
     var hostMatching: HostMatching = .strict
 
-    @Flag(name: .shortAndLong, help: "Print progress as lines (also when stdout is not a terminal).")
-    var verbose = false
+    @Flag(
+        name: .shortAndLong,
+        help:
+            "More output on stderr (repeat for more): -v logs retries and redirects and prints progress as lines, -vv also the links found on each page."
+    )
+    var verbose: Int
 
-    @Flag(name: .shortAndLong, help: "No progress line.")
+    @Flag(name: .shortAndLong, help: "No progress line; log only URLs that failed every try.")
     var quiet = false
 
     @Option(help: "The reactor: io_uring, epoll or automatic.")
@@ -89,7 +94,10 @@ struct TorusCrawlCommand: AsyncParsableCommand {
         configuration.maxPages = maxPages
         configuration.client.timeout = Duration.milliseconds(Int(timeout * 1000))
         configuration.client.maxBodySize = maxBody
-        let progressMode: ProgressMode = quiet ? .off : verbose ? .lines : isatty(1) == 1 ? .terminal : .off
+        var logger = Logger(label: "torus-crawl") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = quiet ? .error : verbose == 0 ? .warning : verbose == 1 ? .info : .debug
+        configuration.logger = logger
+        let progressMode: ProgressMode = quiet ? .off : verbose > 0 ? .lines : isatty(1) == 1 ? .terminal : .off
         let crawlConfiguration = configuration
         let (result, backendUsed) = try await withEventLoop(configuration: loopConfiguration) { loop in
             let crawler = try Crawler(configuration: crawlConfiguration, loop: loop)

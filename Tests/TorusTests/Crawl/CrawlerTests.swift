@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 import Testing
 import Torus
 import TorusCrawl
@@ -146,10 +147,13 @@ import TorusHTTP
     @Test(arguments: TestBackend.allCases)
     func maxTries(_ backend: TestBackend) async throws {
         for tries in [4, 3] {
+            let records = LogRecords()
             let (lines, requests) = try await withTestLoop(backend) { loop in
                 let requests = LoopConfined(0, on: loop)
-                let lines = try await crawlTestServer(configure: { configuration, _ in configuration.maxTries = tries })
-                {
+                let lines = try await crawlTestServer(configure: { configuration, _ in
+                    configuration.maxTries = tries
+                    configuration.logger = Logger(label: "test.crawl") { _ in CapturingLogHandler(records: records) }
+                }) {
                     _ in
                     requests.value += 1
                     if requests.value <= 3 { throw CancellationError() }
@@ -163,6 +167,16 @@ import TorusHTTP
                     tries == 4
                         ? htmlLine("/", "", new: 0, all: 0)
                         : "/ error connection closed before the response was complete"
+                ])
+            // The chapter's log lines: each failed try, then success or giving up.
+            let logged = records.all.map { "\($0.level) \($0.message)" }
+            let root = try #require(logged.first?.split(separator: " ").dropFirst(4).first.map(String.init))
+            let failedTries = (1...3).map {
+                "info try \($0) for \(root) raised connection closed before the response was complete"
+            }
+            #expect(
+                logged == failedTries + [
+                    tries == 4 ? "info try 4 for \(root) success" : "error \(root) failed after 3 tries"
                 ])
         }
     }
