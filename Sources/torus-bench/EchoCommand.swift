@@ -34,11 +34,7 @@ struct EchoCommand: AsyncParsableCommand {
     @Option(help: "Runs per server, interleaved (A B A B ...); the median is reported.")
     var repeats = 1
 
-    @Option(help: "Also write every run's figures and the medians to this JSON file.")
-    var json: String?
-
-    @Option(help: "Also write every run's figures and the medians to this CSV file.")
-    var csv: String?
+    @OptionGroup var report: ReportOptions
 
     @Flag(help: "Let the scheduler place the client and the server (default: one core each).")
     var noPinning = false
@@ -53,13 +49,6 @@ struct EchoCommand: AsyncParsableCommand {
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
-        for (option, path) in [("--json", json), ("--csv", csv)] {
-            guard let path else { continue }
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            guard access(directory, W_OK) == 0 else {
-                throw ValidationError("\(option) \(path): directory \(directory) is not writable")
-            }
-        }
     }
 
     func run() async throws {
@@ -70,14 +59,13 @@ struct EchoCommand: AsyncParsableCommand {
         let client = try EventLoop(configuration: configuration)
         let pin = !noPinning && CPUPinning.isAvailable
         if pin { _ = try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
-        var report = EchoReport()
+        var records = EchoReport()
         for connectionCount in connections {
             for size in sizes {
                 let rows = try await measureScenario(connections: connectionCount, size: size, client: client, pin: pin)
                 // Written after every scenario, so a long session keeps what it measured.
-                report.add(connections: connectionCount, size: size, rows: rows)
-                if let json { try report.writeJSON(to: json) }
-                if let csv { try report.writeCSV(to: csv) }
+                records.add(connections: connectionCount, size: size, rows: rows)
+                try report.write(records)
                 print()
                 print(
                     "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"

@@ -35,31 +35,14 @@ final class ServerUnderTest {
         address = SocketAddress(ip: "127.0.0.1", port: port)!
     }
 
-    /// CPU time (user + system) of every thread of the child so far, in nanoseconds, from
-    /// /proc/PID/task/*/schedstat: the loop thread, and whatever else the server runs.
-    func cpuNanoseconds() -> UInt64 {
-        guard let tasks = opendir("/proc/\(child.pid)/task") else { return 0 }
-        defer { closedir(tasks) }
-        var total: UInt64 = 0
-        while let entry = readdir(tasks) {
-            let thread = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard thread.first?.isNumber == true else { continue }
-            total += Self.firstNumber(in: "/proc/\(child.pid)/task/\(thread)/schedstat")
-        }
-        return total
-    }
+    /// CPU time (user + system) of every thread of the child so far, in nanoseconds.
+    func cpuNanoseconds() -> UInt64 { ProcessProbe.cpuNanoseconds(child.pid) }
 
-    private static func firstNumber(in path: String) -> UInt64 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 128)
-        let count = read(fd, &buffer, buffer.count)
-        guard count > 0 else { return 0 }
-        return UInt64(String(decoding: buffer[..<count].prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? 0
-    }
+    /// The child's resident memory now (VmRSS), in KiB.
+    func residentKiB() -> Int { ProcessProbe.memoryKiB(child.pid, "VmRSS") }
+
+    /// How many descriptors the child has open: its accepted connections show here.
+    func openDescriptors() -> Int { ProcessProbe.openDescriptors(child.pid) }
 
     /// The server's own counters: system calls its loop made so far (nil when it does
     /// not count them: SwiftNIO), and heap allocations since the previous call (the first
@@ -88,6 +71,7 @@ enum BenchError: Error, CustomStringConvertible {
     case unexpectedOutput(String, String)
     case spawnFailed(String, Int32)
     case signalSetupFailed(Int32)
+    case fileFailed(String, Int32)
 
     var description: String {
         switch self {
@@ -97,6 +81,7 @@ enum BenchError: Error, CustomStringConvertible {
         case .unexpectedOutput(let name, let line): "\(name) printed an unexpected line: \(line)"
         case .spawnFailed(let path, let error): "cannot start \(path): \(String(cString: strerror(error)))"
         case .signalSetupFailed(let error): "cannot handle signals: \(String(cString: strerror(error)))"
+        case .fileFailed(let path, let error): "\(path): \(String(cString: strerror(error)))"
         }
     }
 }

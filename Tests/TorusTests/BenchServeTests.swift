@@ -66,6 +66,30 @@ struct BenchServeTests {
         #expect(output.contains("\n| 4 | "))
     }
 
+    @Test func fileReadsAtRandomOnEveryContender() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-file-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let csv = directory.appendingPathComponent("file.csv").path
+        let output = try await runBench([
+            "file", "--directory", directory.path, "--file-size", "16M", "--depth", "4", "--direct", "off",
+            "--duration", "0.2", "--no-fio", "--csv", csv,
+        ])
+        #expect(output.contains("| torus-epoll | 4 |"))
+        let medians = try csvMedians(csv)
+        for contender in ["torus-io_uring", "torus-epoll", "nio"] {
+            let row = medians.first { $0[0] == "file" && $0[1] == contender && $0[2] == "4" && $0[3] == "off" }
+            #expect((row.flatMap { Double($0[5]) } ?? 0) > 0, "\(contender): \(String(describing: row))")
+        }
+    }
+
+    /// The median rows of a `torus-bench` CSV file, split into fields.
+    private func csvMedians(_ path: String) throws -> [[Substring]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .filter { $0.count > 4 && $0[4] == "median" }
+    }
+
     /// Runs `torus-bench arguments` to completion, holding the descriptor gate (its
     /// pipe); returns its stdout, after checking that it exited 0.
     private func runBench(_ arguments: [String]) async throws -> String {

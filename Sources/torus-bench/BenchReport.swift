@@ -1,0 +1,55 @@
+import Foundation
+
+/// One row of a benchmark report (a run, or a median with `run` nil): what
+/// ``BenchReport`` writes as a JSON object and a CSV line.
+protocol BenchRecord: Encodable {
+    /// The CSV header: the JSON keys, in the order of ``csvFields``.
+    static var csvHeader: String { get }
+    /// 1-based run index; nil for a median.
+    var run: Int? { get set }
+    /// The CSV fields; an absent figure is nil (an empty field).
+    var csvFields: [String?] { get }
+}
+
+extension BenchRecord {
+    /// The CSV line (no newline).
+    var csv: String { csvFields.map { $0 ?? "" }.joined(separator: ",") }
+
+    /// The run index as the CSV shows it: the number, or `median`.
+    var runField: String { run.map(String.init) ?? "median" }
+}
+
+/// Every figure of a benchmark session, for `--json` and `--csv`: each run, and each
+/// scenario's median as its table shows it. Shared by all the `torus-bench` scenarios.
+struct BenchReport<Record: BenchRecord>: Encodable {
+    var runs: [Record] = []
+    var medians: [Record] = []
+
+    /// Adds one contender's runs (numbered from 1) and its median: the run in the
+    /// middle when sorted by `key`.
+    mutating func add(_ results: [Record], medianBy key: (Record) -> Double) {
+        for (index, var record) in results.enumerated() {
+            record.run = index + 1
+            runs.append(record)
+        }
+        guard var median = results.sorted(by: { key($0) < key($1) }).dropFirst(results.count / 2).first else {
+            return
+        }
+        median.run = nil
+        medians.append(median)
+    }
+
+    /// Writes the report as JSON (`{"runs": [...], "medians": [...]}`, snake_case keys).
+    func writeJSON(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Writes the report as CSV: a header, every run, then the medians (run `median`).
+    func writeCSV(to path: String) throws {
+        let lines = [Record.csvHeader] + (runs + medians).map(\.csv)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// `--direct`: buffered reads (through the page cache), O_DIRECT (the device), or both.
+enum DirectIO: String, ExpressibleByArgument, CaseIterable {
+    case on
+    case off
+    case both
+
+    /// The modes to measure, buffered first: whether each opens with O_DIRECT.
+    var modes: [Bool] {
+        switch self {
+        case .on: [true]
+        case .off: [false]
+        case .both: [false, true]
+        }
+    }
+}
+
+/// O_DIRECT, which Swift's Glibc import hides (glibc defines it only under _GNU_SOURCE).
+#if arch(arm64)
+    let openDirect: Int32 = 0o200000
+#else
+    let openDirect: Int32 = 0o40000
+#endif

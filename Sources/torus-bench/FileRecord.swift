@@ -1,0 +1,45 @@
+import Foundation
+
+/// One `torus-bench file` run of one contender, or its median (`run` nil), and the table
+/// of medians.
+struct FileRecord: BenchRecord {
+    var scenario = "file"
+    var contender: String
+    var depth: Int
+    /// `on` for O_DIRECT, `off` for buffered.
+    var direct: String
+    var run: Int?
+    var iops: Double
+    var cpuMicrosPerRead: Double
+    /// The blocking-pool threads (torus-epoll, swift-nio); nil where no pool reads.
+    var poolThreads: Int?
+
+    var csvFields: [String?] {
+        [
+            scenario, contender, String(depth), direct, runField, String(iops), String(cpuMicrosPerRead),
+            poolThreads.map(String.init),
+        ]
+    }
+
+    static let csvHeader = "scenario,contender,depth,direct,run,iops,cpu_micros_per_read,pool_threads"
+
+    /// Prints one row per contender's median: IOPS, CPU per read, and both as ratios to
+    /// SwiftNIO's and fio's medians (when those ran).
+    static func printTable(_ medians: [FileRecord]) {
+        let nio = medians.first { $0.contender == Contender.nio.rawValue }
+        let fio = medians.first { $0.contender == "fio" }
+        func ratio(_ value: Double, _ reference: Double?) -> String {
+            reference.map { String(format: "%.2fx", value / $0) } ?? "-"
+        }
+        print("| contender | pool threads | IOPS | CPU us/read | IOPS vs NIO | IOPS vs fio | CPU vs NIO | CPU vs fio |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for row in medians {
+            print(
+                String(
+                    format: "| %@ | %@ | %.0f | %.2f | %@ | %@ | %@ | %@ |", row.contender,
+                    row.poolThreads.map(String.init) ?? "-", row.iops, row.cpuMicrosPerRead, ratio(row.iops, nio?.iops),
+                    ratio(row.iops, fio?.iops), ratio(row.cpuMicrosPerRead, nio?.cpuMicrosPerRead),
+                    ratio(row.cpuMicrosPerRead, fio?.cpuMicrosPerRead)))
+        }
+    }
+}
