@@ -15,7 +15,7 @@ enum ProcessProbe {
     /// (the peak); 0 when the process is gone.
     static func memoryKiB(_ pid: pid_t, _ field: String) -> Int {
         for line in read("/proc/\(pid)/status").split(separator: "\n") where line.hasPrefix(field + ":") {
-            return Int(line.dropFirst(field.count + 1).split(separator: " ").first ?? "") ?? 0
+            return Int(line.dropFirst(field.count + 1).split(whereSeparator: \.isWhitespace).first ?? "") ?? 0
         }
         return 0
     }

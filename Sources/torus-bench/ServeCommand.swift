@@ -8,7 +8,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a benchmark scenario on 127.0.0.1 until SIGINT/SIGTERM.",
-        subcommands: [ServeEchoCommand.self, ServeFileReaderCommand.self]
+        subcommands: [ServeEchoCommand.self, ServeFileReaderCommand.self, ServeTimersCommand.self]
     )
 }
 

@@ -83,6 +83,19 @@ struct BenchServeTests {
         }
     }
 
+    @Test func everyTimerFiresOnEveryContender() async throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-timers-\(getpid()).csv")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        _ = try await runBench(["timers", "--count", "1000", "--max-ms", "50", "--csv", csv])
+        let medians = try csvMedians(csv)
+        for contender in ["torus-io_uring", "torus-epoll", "nio"] {
+            let row = medians.first { $0[0] == "timers" && $0[1] == contender }
+            #expect(row.map { $0[5] } == "1000", "\(contender): \(String(describing: row))")
+            #expect((row.flatMap { Double($0[9]) } ?? 0) > 0, "peak RSS of \(contender)")
+        }
+    }
+
     /// The median rows of a `torus-bench` CSV file, split into fields.
     private func csvMedians(_ path: String) throws -> [[Substring]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")

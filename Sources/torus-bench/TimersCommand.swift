@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+
+/// `torus-bench timers`: many concurrent sleeps of random lengths on Torus io_uring,
+/// Torus epoll and SwiftNIO, each in a child process of its own: how late the last one
+/// fires, the CPU it all takes, and the peak memory.
+struct TimersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timers",
+        abstract: "Concurrent sleeps: lateness, CPU and peak RSS, Torus vs SwiftNIO."
+    )
+
+    @Option(help: "Concurrent sleeps per run.")
+    var count = 100_000
+
+    @Option(help: "Longest sleep in milliseconds (each is random in 0...max).")
+    var maxMs = 100
+
+    @Option(help: "Runs per contender, interleaved (A B A B ...); the median is reported.")
+    var repeats = 1
+
+    @OptionGroup var report: ReportOptions
+
+    func validate() throws {
+        guard count > 0 else { throw ValidationError("--count must be positive") }
+        guard (0...3_600_000).contains(maxMs) else { throw ValidationError("--max-ms must be in 0...3600000") }
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+    }
+
+    func run() async throws {
+        var runs: [Contender: [TimerRecord]] = [:]
+        for round in 1...repeats {
+            for contender in Contender.allCases {
+                let record = try measure(contender)
+                print(
+                    String(
+                        format: "round %d %@: %d fired, last %.1f ms late, %.1f ms CPU, peak RSS %d KiB", round,
+                        contender.rawValue, record.fired, record.lateMilliseconds, record.cpuMilliseconds,
+                        record.peakResidentKiB))
+                runs[contender, default: []].append(record)
+            }
+        }
+        var records = BenchReport<TimerRecord>()
+        for contender in Contender.allCases { records.add(runs[contender]!, medianBy: \.lateMilliseconds) }
+        try report.write(records)
+        print()
+        print(
+            "timers: \(count) concurrent sleeps of random 0-\(maxMs) ms, x \(repeats) (median by lateness);"
+                + " Torus: a task per sleep awaiting loop.sleep(until:), SwiftNIO: EventLoop.scheduleTask(deadline:)")
+        TimerRecord.printTable(records.medians)
+    }
+
+    /// One run of `contender` in a `serve timers` child.
+    private func measure(_ contender: Contender) throws -> TimerRecord {
+        let child = try ScenarioChild([
+            "serve", "timers", "--engine", contender.rawValue, "--count", String(count), "--max-ms", String(maxMs),
+        ])
+        return TimerRecord(
+            contender: contender.rawValue, count: count, maxMilliseconds: maxMs, fired: Int(try child.number("fired")),
+            wallMilliseconds: try child.number("wall_ms"), lateMilliseconds: try child.number("late_ms"),
+            cpuMilliseconds: Double(child.cpuNanoseconds) / 1e6, peakResidentKiB: child.peakResidentKiB)
+    }
+}
