@@ -2,6 +2,13 @@ import Glibc
 
 /// Process resource limits a server under load needs.
 enum ResourceLimits {
+    /// The soft and hard RLIMIT_NOFILE now.
+    static func openFiles() -> (soft: UInt, hard: UInt) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return (0, 0) }
+        return (UInt(limit.rlim_cur), UInt(limit.rlim_max))
+    }
+
     /// Raises the soft RLIMIT_NOFILE to the hard limit, so thousands of connections fit.
     /// Returns the new soft limit.
     @discardableResult

@@ -6,7 +6,10 @@ struct TorusBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "torus-bench",
         abstract: "Throughput and CPU cost of Torus, side by side with C reference servers.",
-        subcommands: [EchoCommand.self, NopCommand.self, ServeCommand.self, FileCommand.self, TimersCommand.self],
+        subcommands: [
+            EchoCommand.self, NopCommand.self, ServeCommand.self, FileCommand.self, TimersCommand.self,
+            ConnectionsCommand.self,
+        ],
         defaultSubcommand: EchoCommand.self
     )
 }

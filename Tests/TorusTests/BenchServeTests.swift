@@ -96,11 +96,25 @@ struct BenchServeTests {
         }
     }
 
+    @Test func everyServerGrowsPerIdleConnection() async throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-conn-\(getpid()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let output = try await runBench(["connections", "--count", "200", "--csv", csv])
+        #expect(output.contains("RLIMIT_NOFILE: soft limit raised from"))
+        let medians = try csvMedians(csv)
+        for server in ["torus-io_uring", "c-liburing-echo", "torus-epoll", "c-epoll-echo", "swift-nio"] {
+            let row = medians.first { $0[0] == "connections" && $0[1] == server }
+            #expect(row.map { $0[2] } == "200", "\(server): \(String(describing: row))")
+            #expect((row.flatMap { Double($0[6]) } ?? 0) > 0, "bytes per connection of \(server)")
+        }
+    }
+
     /// The median rows of a `torus-bench` CSV file, split into fields.
     private func csvMedians(_ path: String) throws -> [[Substring]] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            .filter { $0.count > 4 && $0[4] == "median" }
+        guard let run = rows.first?.firstIndex(of: "run") else { return [] }
+        return rows.filter { $0.count > run && $0[run] == "median" }
     }
 
     /// Runs `torus-bench arguments` to completion, holding the descriptor gate (its
