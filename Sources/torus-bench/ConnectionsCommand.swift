@@ -14,8 +14,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
     @Option(help: "Idle connections to open to each server.")
     var count = 10_000
 
-    @Option(help: "Runs per server, interleaved (A B A B ...); the median is reported.")
-    var repeats = 1
+    @OptionGroup var interleaved: InterleavedRuns
 
     @OptionGroup var report: ReportOptions
 
@@ -24,7 +23,6 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
     }
 
     func run() async throws {
@@ -43,25 +41,20 @@ struct ConnectionsCommand: AsyncParsableCommand {
         configuration.threadName = "torus-client"
         configuration.backend = .ioUring
         let client = try EventLoop(configuration: configuration)
-        var runs: [EchoServerName: [ConnectionRecord]] = [:]
-        for round in 1...repeats {
-            for server in EchoServerName.allCases {
-                let record = try await measure(server, connections: connections, client: client)
-                print(
-                    String(
-                        format: "round %d %@: %d connections, RSS %d -> %d KiB, %.0f bytes/connection", round,
-                        server.rawValue, connections, record.residentBeforeKiB, record.residentAfterKiB,
-                        record.bytesPerConnection))
-                runs[server, default: []].append(record)
-            }
+        let runs = try await interleaved.measure(EchoServerName.allCases) {
+            try await measure($0, connections: connections, client: client)
+        } describe: { server, record in
+            String(
+                format: "%@: %d connections, RSS %d -> %d KiB, %.0f bytes/connection", server.rawValue, connections,
+                record.residentBeforeKiB, record.residentAfterKiB, record.bytesPerConnection)
         }
         await client.shutdown()
         var records = BenchReport<ConnectionRecord>()
-        for server in EchoServerName.allCases { records.add(runs[server]!, medianBy: \.bytesPerConnection) }
+        for serverRuns in runs { records.add(serverRuns, medianBy: \.bytesPerConnection) }
         try report.write(records)
         print()
         print(
-            "connections: \(connections) idle connections per server, x \(repeats) (median);"
+            "connections: \(connections) idle connections per server, x \(interleaved.repeats) (median);"
                 + " client: one Torus io_uring loop; RSS is VmRSS (kernel socket buffers are not in it)")
         ConnectionRecord.printTable(records.medians)
     }

@@ -27,8 +27,7 @@ struct FileCommand: AsyncParsableCommand {
     @Option(help: "Measured seconds per run.")
     var duration = 3.0
 
-    @Option(help: "Runs per contender, interleaved (A B A B ...); the median is reported.")
-    var repeats = 1
+    @OptionGroup var interleaved: InterleavedRuns
 
     @Flag(inversion: .prefixedNo, help: "Run fio too, when it is installed.")
     var fio = true
@@ -43,7 +42,6 @@ struct FileCommand: AsyncParsableCommand {
             throw ValidationError("--depth must be in 1...4096")
         }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
             access(directory, W_OK) == 0
@@ -65,19 +63,15 @@ struct FileCommand: AsyncParsableCommand {
         var records = BenchReport<FileRecord>()
         for direct in modes {
             for depth in depths {
-                var runs: [String: [FileRecord]] = [:]
                 let contenders = Contender.allCases.map(\.rawValue) + (fio == nil ? [] : ["fio"])
-                for round in 1...repeats {
-                    for contender in contenders {
-                        let record = try measure(contender, fio: fio, path: path, depth: depth, direct: direct)
-                        print(
-                            String(
-                                format: "round %d %@ depth %d direct %@: %.0f IOPS, %.2f us CPU/read", round, contender,
-                                depth, record.direct, record.iops, record.cpuMicrosPerRead))
-                        runs[contender, default: []].append(record)
-                    }
+                let runs = try await interleaved.measure(contenders) {
+                    try measure($0, fio: fio, path: path, depth: depth, direct: direct)
+                } describe: { contender, record in
+                    String(
+                        format: "%@ depth %d direct %@: %.0f IOPS, %.2f us CPU/read", contender, depth, record.direct,
+                        record.iops, record.cpuMicrosPerRead)
                 }
-                for contender in contenders { records.add(runs[contender]!, medianBy: \.iops) }
+                for contenderRuns in runs { records.add(contenderRuns, medianBy: \.iops) }
                 try report.write(records)
                 print()
                 print(
@@ -85,7 +79,7 @@ struct FileCommand: AsyncParsableCommand {
                         + (direct
                             ? "O_DIRECT (the device)"
                             : "buffered (the page cache: the file fits in RAM and was read once before)")
-                        + ", \(duration) s x \(repeats) (median by IOPS)")
+                        + ", \(duration) s x \(interleaved.repeats) (median by IOPS)")
                 FileRecord.printTable(Array(records.medians.suffix(contenders.count)))
                 print()
             }

@@ -16,36 +16,27 @@ struct TimersCommand: AsyncParsableCommand {
     @Option(help: "Longest sleep in milliseconds (each is random in 0...max).")
     var maxMs = 100
 
-    @Option(help: "Runs per contender, interleaved (A B A B ...); the median is reported.")
-    var repeats = 1
+    @OptionGroup var interleaved: InterleavedRuns
 
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard (0...3_600_000).contains(maxMs) else { throw ValidationError("--max-ms must be in 0...3600000") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
     }
 
     func run() async throws {
-        var runs: [Contender: [TimerRecord]] = [:]
-        for round in 1...repeats {
-            for contender in Contender.allCases {
-                let record = try measure(contender)
-                print(
-                    String(
-                        format: "round %d %@: %d fired, last %.1f ms late, %.1f ms CPU, peak RSS %d KiB", round,
-                        contender.rawValue, record.fired, record.lateMilliseconds, record.cpuMilliseconds,
-                        record.peakResidentKiB))
-                runs[contender, default: []].append(record)
-            }
+        let runs = try await interleaved.measure(Contender.allCases, measure) { contender, record in
+            String(
+                format: "%@: %d fired, last %.1f ms late, %.1f ms CPU, peak RSS %d KiB", contender.rawValue,
+                record.fired, record.lateMilliseconds, record.cpuMilliseconds, record.peakResidentKiB)
         }
         var records = BenchReport<TimerRecord>()
-        for contender in Contender.allCases { records.add(runs[contender]!, medianBy: \.lateMilliseconds) }
+        for contenderRuns in runs { records.add(contenderRuns, medianBy: \.lateMilliseconds) }
         try report.write(records)
         print()
         print(
-            "timers: \(count) concurrent sleeps of random 0-\(maxMs) ms, x \(repeats) (median by lateness);"
+            "timers: \(count) concurrent sleeps of random 0-\(maxMs) ms, x \(interleaved.repeats) (median by lateness);"
                 + " Torus: a task per sleep awaiting loop.sleep(until:), SwiftNIO: EventLoop.scheduleTask(deadline:)")
         TimerRecord.printTable(records.medians)
     }

@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// `--repeats` and the interleaved order the scenarios measure in (A B C A B C ...), so
+/// a drift of the machine over a session spreads over every contender alike.
+struct InterleavedRuns: ParsableArguments {
+    @Option(help: "Runs per contender, interleaved (A B A B ...); the median is reported.")
+    var repeats = 1
+
+    func validate() throws {
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+    }
+
+    /// Measures every contender `repeats` times, interleaved, printing `round N` and
+    /// `describe`'s line after each run; returns each contender's runs, in the order of
+    /// `contenders`.
+    func measure<Contender, Record>(
+        _ contenders: [Contender], _ measure: (Contender) async throws -> Record,
+        describe: (Contender, Record) -> String
+    ) async rethrows -> [[Record]] {
+        var runs = [[Record]](repeating: [], count: contenders.count)
+        for round in 1...repeats {
+            for (index, contender) in contenders.enumerated() {
+                let record = try await measure(contender)
+                print("round \(round) \(describe(contender, record))")
+                runs[index].append(record)
+            }
+        }
+        return runs
+    }
+}
