@@ -63,19 +63,27 @@ struct EchoCommand: AsyncParsableCommand {
         for connectionCount in connections {
             for size in sizes {
                 let rows = try await measureScenario(connections: connectionCount, size: size, client: client, pin: pin)
+                    .map { (server: $0.server.rawValue, runs: $0.runs) }
                 // Written after every scenario, so a long session keeps what it measured.
-                records.add(connections: connectionCount, size: size, rows: rows)
+                records.add(scenario: "echo", connections: connectionCount, size: size, rows: rows)
                 try report.write(records)
                 print()
                 print(
                     "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"
                         + " (median), client: one Torus io_uring loop")
-                EchoTable.print(rows)
+                ResultTable.print(rows, rate: "round trips/s", unit: "rt", references: Self.references)
                 print()
             }
         }
         await client.shutdown()
     }
+
+    /// The table's ratio columns: each server's C reference of the same design, and
+    /// SwiftNIO.
+    private static let references: [ResultTable.Reference] = [
+        ("vs C same design", { EchoServerName(rawValue: $0)?.reference.rawValue }),
+        ("vs NIO", { _ in EchoServerName.nio.rawValue }),
+    ]
 
     /// Runs every server `repeats` times, interleaved, on one (connections, size) pair.
     private func measureScenario(connections: Int, size: Int, client: EventLoop, pin: Bool) async throws -> [(
@@ -101,37 +109,14 @@ struct EchoCommand: AsyncParsableCommand {
         return rows
     }
 
-    /// One run: connects the load, warms up, then measures one window of `duration`.
+    /// One run: connects `size`-byte echo clients and measures them (``measureRun``).
     private func measure(_ server: ServerUnderTest, connections: Int, size: Int, client: EventLoop) async throws
         -> EchoResult
     {
-        let load = try await EchoLoad(to: server.address, connections: connections, size: size, on: client)
-        pauseThread(seconds: warmup)
-        let before = server.statistics()
-        load.resetLatencies()
-        let trips0 = load.roundTrips.load(ordering: .relaxed)
-        let cpu0 = server.cpuNanoseconds()
-        let start = ContinuousClock.now
-        pauseThread(seconds: duration)
-        let cpu1 = server.cpuNanoseconds()
-        let trips1 = load.roundTrips.load(ordering: .relaxed)
-        let elapsed = ContinuousClock.now - start
-        let latencies = load.latencySnapshot()
-        let after = server.statistics()
-        await load.stop()
-        let trips = max(1, trips1 - trips0)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        var systemCallsPerRoundTrip: Double?
-        if let before = before?.systemCalls, let after = after?.systemCalls {
-            systemCallsPerRoundTrip = Double(after - before) / Double(trips)
+        let load = try await LoadGenerator(to: server.address, connections: connections, on: client) {
+            EchoSession(size: size)
         }
-        return EchoResult(
-            roundTripsPerSecond: Double(trips) / seconds,
-            serverCPUMicrosPerRoundTrip: Double(cpu1 - cpu0) / 1000 / Double(trips),
-            mallocs: after?.mallocs,
-            systemCallsPerRoundTrip: systemCallsPerRoundTrip,
-            latency: LatencyPercentiles(latencies),
-            failures: load.failures.load(ordering: .relaxed))
+        return await measureRun(server, load: load, warmup: warmup, duration: duration)
     }
 }
 

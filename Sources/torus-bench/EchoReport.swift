@@ -1,11 +1,12 @@
 import Foundation
 
-/// The report of a `torus-bench echo` session (``BenchReport``).
+/// The report of a `torus-bench echo` or `http` session (``BenchReport``).
 typealias EchoReport = BenchReport<EchoRecord>
 
-/// One echo run's figures, or a scenario's median (`run` nil).
+/// One echo or http run's figures (an HTTP request and its response are a round trip),
+/// or a scenario's median (`run` nil).
 struct EchoRecord: BenchRecord {
-    var scenario = "echo"
+    var scenario: String
     var server: String
     var connections: Int
     var size: Int
@@ -20,9 +21,11 @@ struct EchoRecord: BenchRecord {
     var mallocs: Int?
     var failures: Int
 
-    /// The figures of `result`, one run of `server` on a (connections, size) pair.
-    init(server: EchoServerName, connections: Int, size: Int, result: EchoResult) {
-        self.server = server.rawValue
+    /// The figures of `result`, one run of `server` on a (connections, size) pair of
+    /// `scenario`.
+    init(scenario: String, server: String, connections: Int, size: Int, result: EchoResult) {
+        self.scenario = scenario
+        self.server = server
         self.connections = connections
         self.size = size
         roundTripsPerSecond = result.roundTripsPerSecond
@@ -50,10 +53,10 @@ struct EchoRecord: BenchRecord {
 
 extension EchoReport {
     /// Adds one scenario's runs and medians; a median's mallocs are the most any run saw.
-    mutating func add(connections: Int, size: Int, rows: [(server: EchoServerName, runs: [EchoResult])]) {
+    mutating func add(scenario: String, connections: Int, size: Int, rows: [(server: String, runs: [EchoResult])]) {
         for row in rows {
             let records = row.runs.map {
-                EchoRecord(server: row.server, connections: connections, size: size, result: $0)
+                EchoRecord(scenario: scenario, server: row.server, connections: connections, size: size, result: $0)
             }
             add(records, medianBy: \.serverCPUMicrosPerRoundTrip)
             medians[medians.count - 1].mallocs = row.runs.compactMap(\.mallocs).max()

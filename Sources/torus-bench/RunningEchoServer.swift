@@ -1,4 +1,4 @@
-/// An echo server that `torus-bench serve echo` runs until SIGINT or SIGTERM: Torus on
+/// A server that `torus-bench serve` runs (echo, http) until SIGINT or SIGTERM: Torus on
 /// one of its reactors, or SwiftNIO as the reference of a mature selector runtime.
 protocol RunningEchoServer: Sendable {
     /// The port it listens on, on 127.0.0.1.

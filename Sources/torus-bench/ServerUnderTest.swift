@@ -6,20 +6,28 @@ import Torus
 /// the C references (Benchmarks/) alike. It prints `listening <port>` once ready and
 /// exits 0 on SIGTERM.
 final class ServerUnderTest {
-    /// Which server this is.
-    let server: EchoServerName
+    /// Which server this is, as the tables name it.
+    let name: String
     /// Where clients connect.
     let address: SocketAddress
     /// Whether the child answers SIGUSR1 with a `statistics` line.
     private let reportsStatistics: Bool
     private let child: ChildProcess
 
-    /// Starts `server` (see ``EchoServerName/command``). `pinned`: on
+    /// Starts the echo server `server` (see ``EchoServerName/command``). `pinned`: on
     /// ``CPUPinning/serverCPU``.
-    init(_ server: EchoServerName, pinned: Bool) throws {
-        self.server = server
+    convenience init(_ server: EchoServerName, pinned: Bool) throws {
         let (program, arguments, reportsStatistics) = server.command
-        let executable = ChildProcess.productsDirectory + "/" + program
+        try self.init(
+            name: server.rawValue, executable: ChildProcess.productsDirectory + "/" + program, arguments: arguments,
+            reportsStatistics: reportsStatistics, pinned: pinned)
+    }
+
+    /// Starts `executable` with `arguments`, a server that prints `listening <port>` once
+    /// ready and answers SIGUSR1 with a `statistics` line if `reportsStatistics`.
+    /// `pinned`: on ``CPUPinning/serverCPU``.
+    init(name: String, executable: String, arguments: [String], reportsStatistics: Bool, pinned: Bool) throws {
+        self.name = name
         self.reportsStatistics = reportsStatistics
         guard access(executable, X_OK) == 0 else { throw BenchError.missingExecutable(executable) }
         child =
@@ -30,7 +38,7 @@ final class ServerUnderTest {
             let port = Int(line.dropFirst("listening ".count))
         else {
             _ = child.terminate()
-            throw BenchError.serverDidNotStart(server.rawValue)
+            throw BenchError.serverDidNotStart(name)
         }
         address = SocketAddress(ip: "127.0.0.1", port: port)!
     }
@@ -59,7 +67,7 @@ final class ServerUnderTest {
     /// Stops the server (SIGTERM) and checks that it exited cleanly.
     func stop() throws {
         let status = child.terminate()
-        if status != 0 { throw BenchError.serverFailed(server.rawValue, status) }
+        if status != 0 { throw BenchError.serverFailed(name, status) }
     }
 }
 

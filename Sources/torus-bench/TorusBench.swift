@@ -7,8 +7,8 @@ struct TorusBench: AsyncParsableCommand {
         commandName: "torus-bench",
         abstract: "Throughput and CPU cost of Torus, side by side with C reference servers.",
         subcommands: [
-            EchoCommand.self, NopCommand.self, ServeCommand.self, FileCommand.self, TimersCommand.self,
-            ConnectionsCommand.self,
+            EchoCommand.self, HTTPCommand.self, NopCommand.self, ServeCommand.self, FileCommand.self,
+            TimersCommand.self, ConnectionsCommand.self,
         ],
         defaultSubcommand: EchoCommand.self
     )

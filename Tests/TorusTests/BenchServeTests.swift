@@ -35,6 +35,38 @@ struct BenchServeTests {
         }
     }
 
+    @Test(arguments: [["--backend", "io_uring"], ["--backend", "epoll"], ["--server", "nio"]])
+    func httpServerAnswersTwiceOnOneConnectionAndStopsCleanly(_ options: [String]) async throws {
+        try await withDescriptorGate {
+            let server = try ServerProcess(["torus-bench", "serve", "http", "--port", "0"] + options)
+            let port = try server.waitForPort()
+            let request = Array("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            let loop = try TestBackend.ioUring.makeLoop()
+            let responses: [String] = try await loop.run {
+                let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
+                var responses: [String] = []
+                for _ in 0..<2 {
+                    try await client.write(request)
+                    var received: [UInt8] = []
+                    while !String(decoding: received, as: UTF8.self).hasSuffix("Hello, World!") {
+                        let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
+                        if chunk.isEmpty { break }
+                        received += chunk
+                    }
+                    responses.append(String(decoding: received, as: UTF8.self).lowercased())
+                }
+                try await client.close()
+                return responses
+            }
+            await loop.shutdown()
+            let expected = "http/1.1 200 ok\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nhello, world!"
+            #expect(responses == [expected, expected])
+            let (status, errors) = try server.stop()
+            #expect(status == 0)
+            #expect(errors.contains("serve http:"))
+        }
+    }
+
     @Test func aReactorForTheNIOServerIsAClearError() async throws {
         let (status, errors) = try await withDescriptorGate {
             try ServerProcess(["torus-bench", "serve", "echo", "--server", "nio", "--backend", "epoll", "--port", "0"])
@@ -57,6 +89,20 @@ struct BenchServeTests {
         // Five servers, one run each, then their five medians.
         #expect(lines.count == 1 + 5 + 5)
         #expect(lines.filter { $0.hasPrefix("echo,swift-nio,2,64,") }.count == 2)
+    }
+
+    @Test func httpWritesEveryRunAndTheMediansToCSV() async throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-http-\(getpid()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let output = try await runBench([
+            "http", "--connections", "2", "--duration", "0.1", "--warmup", "0", "--no-pinning", "--csv", csv,
+        ])
+        #expect(output.contains("| swift-nio |"))
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        // Three servers, one run each, then their three medians; no request failed.
+        #expect(lines.count == 1 + 3 + 3)
+        #expect(lines.filter { $0.hasPrefix("http,torus-io_uring,2,13,") }.count == 2)
+        #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",0") })
     }
 
     @Test func nopPrintsTorusBesideCLiburing() async throws {

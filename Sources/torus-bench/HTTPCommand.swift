@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Torus
+
+/// `torus-bench http`: HTTP/1.1 keep-alive plaintext (`Hello, World!`, the TechEmpower
+/// plaintext test without pipelining) against the Torus servers and SwiftNIO
+/// (NIOHTTP1), interleaved, with server CPU per request.
+struct HTTPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http",
+        abstract: "HTTP plaintext requests/s and server CPU per request: Torus vs SwiftNIO, io_uring and epoll."
+    )
+
+    @Option(help: "Reactors to measure: io_uring, epoll or both.")
+    var backend: BackendSelection = .both
+
+    @Flag(inversion: .prefixedNo, help: "Measure the SwiftNIO (NIOHTTP1) server too.")
+    var nio = true
+
+    @Option(help: "Concurrent keep-alive connections (repeat the option for several; default: 64 and 512).")
+    var connections: [Int] = [64, 512]
+
+    @Option(help: "Measured seconds per run.")
+    var duration = 5.0
+
+    @Option(help: "Warm-up seconds before each measured run.")
+    var warmup = 1.0
+
+    @Option(help: "Runs per server, interleaved (A B A B ...); the median is reported.")
+    var repeats = 1
+
+    @OptionGroup var report: ReportOptions
+
+    @Flag(help: "Let the scheduler place the client and the server (default: one core each).")
+    var noPinning = false
+
+    func validate() throws {
+        guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--connections must be positive")
+        }
+        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+    }
+
+    /// The servers measured, as the tables name them, with their `serve http` options.
+    private var servers: [(name: String, options: [String])] {
+        var servers = backend.backends.map { backend in
+            (name: EchoServerName.torus(backend).rawValue, options: ["--backend", backend.rawValue])
+        }
+        if nio { servers.append((name: EchoServerName.nio.rawValue, options: ["--server", "nio"])) }
+        return servers
+    }
+
+    func run() async throws {
+        ResourceLimits.raiseOpenFiles()
+        var configuration = EventLoop.Configuration()
+        configuration.threadName = "torus-client"
+        configuration.backend = .ioUring
+        let client = try EventLoop(configuration: configuration)
+        let pin = !noPinning && CPUPinning.isAvailable
+        if pin { _ = try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
+        var records = EchoReport()
+        for connectionCount in connections {
+            let rows = try await measureScenario(connections: connectionCount, client: client, pin: pin)
+            // Written after every scenario, so a long session keeps what it measured.
+            records.add(scenario: "http", connections: connectionCount, size: plaintextBody.utf8.count, rows: rows)
+            try report.write(records)
+            print()
+            print(
+                "http: \(connectionCount) keep-alive connections, GET /plaintext, \(duration) s x \(repeats)"
+                    + " (median), client: one Torus io_uring loop")
+            ResultTable.print(
+                rows, rate: "requests/s", unit: "req", references: [("vs NIO", { _ in EchoServerName.nio.rawValue })])
+            print()
+        }
+        await client.shutdown()
+    }
+
+    /// Runs every server `repeats` times, interleaved, with `connections` clients.
+    private func measureScenario(connections: Int, client: EventLoop, pin: Bool) async throws -> [(
+        server: String, runs: [EchoResult]
+    )] {
+        let servers = servers
+        var rows = servers.map { (server: $0.name, runs: [EchoResult]()) }
+        for round in 1...repeats {
+            for (index, server) in servers.enumerated() {
+                let running = try ServerUnderTest(
+                    name: server.name, executable: ChildProcess.productsDirectory + "/torus-bench",
+                    arguments: ["serve", "http", "--port", "0"] + server.options, reportsStatistics: true, pinned: pin)
+                let load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
+                    HTTPSession()
+                }
+                let result = await measureRun(running, load: load, warmup: warmup, duration: duration)
+                try running.stop()
+                rows[index].runs.append(result)
+                print("round \(round) \(server.name) \(connections) connections: \(result.summary)")
+            }
+        }
+        return rows
+    }
+}

@@ -1,0 +1,45 @@
+import Torus
+
+/// One HTTP/1.1 keep-alive client: sends `GET /plaintext` and reads the whole response
+/// (head up to the blank line, then `Content-Length` body bytes) before the next, as
+/// the TechEmpower plaintext test does without pipelining. Its buffers are allocated
+/// once.
+final class HTTPSession: LoadSession {
+    /// The request every client sends.
+    static let request = Array("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+
+    private let message: UnsafeMutableRawBufferPointer
+    private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+
+    /// A client with its request ready to send.
+    init() {
+        message = .allocate(byteCount: Self.request.count, alignment: 16)
+        message.copyBytes(from: Self.request)
+    }
+
+    deinit {
+        message.deallocate()
+        reply.deallocate()
+    }
+
+    func exchange(over client: TCPConnection) async throws {
+        try await client.write(UnsafeRawBufferPointer(message))
+        var received = 0
+        var responseLength: Int?
+        while received < responseLength ?? Int.max {
+            guard received < reply.count else { throw LoadError.badResponse }
+            let count = try await client.read(into: UnsafeMutableRawBufferPointer(rebasing: reply[received...]))
+            if count == 0 { throw LoadError.closedEarly }
+            received += count
+            if responseLength == nil {
+                switch HTTPHead.parse(.response, UnsafeRawBufferPointer(rebasing: reply[..<received])) {
+                case .incomplete: continue
+                case .malformed: throw LoadError.badResponse
+                case .complete(let head): responseLength = head.length + head.contentLength
+                }
+            }
+        }
+        // Without pipelining nothing may follow the response.
+        guard received == responseLength else { throw LoadError.badResponse }
+    }
+}

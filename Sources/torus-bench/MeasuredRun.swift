@@ -1,0 +1,34 @@
+import Torus
+
+/// One measured run of `load` against `server`: warms up for `warmup` seconds, then
+/// measures one window of `duration` (exchanges/s, the server's CPU per exchange, the
+/// latency percentiles, and its system calls and allocations when it reports them);
+/// stops the load at the end.
+func measureRun(_ server: ServerUnderTest, load: LoadGenerator, warmup: Double, duration: Double) async -> EchoResult {
+    pauseThread(seconds: warmup)
+    let before = server.statistics()
+    load.resetLatencies()
+    let exchanges0 = load.exchanges.load(ordering: .relaxed)
+    let cpu0 = server.cpuNanoseconds()
+    let start = ContinuousClock.now
+    pauseThread(seconds: duration)
+    let cpu1 = server.cpuNanoseconds()
+    let exchanges1 = load.exchanges.load(ordering: .relaxed)
+    let elapsed = ContinuousClock.now - start
+    let latencies = load.latencySnapshot()
+    let after = server.statistics()
+    await load.stop()
+    let exchanges = max(1, exchanges1 - exchanges0)
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    var systemCallsPerRoundTrip: Double?
+    if let before = before?.systemCalls, let after = after?.systemCalls {
+        systemCallsPerRoundTrip = Double(after - before) / Double(exchanges)
+    }
+    return EchoResult(
+        roundTripsPerSecond: Double(exchanges) / seconds,
+        serverCPUMicrosPerRoundTrip: Double(cpu1 - cpu0) / 1000 / Double(exchanges),
+        mallocs: after?.mallocs,
+        systemCallsPerRoundTrip: systemCallsPerRoundTrip,
+        latency: LatencyPercentiles(latencies),
+        failures: load.failures.load(ordering: .relaxed))
+}

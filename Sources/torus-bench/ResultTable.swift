@@ -1,0 +1,40 @@
+import Foundation
+
+/// The markdown table a `torus-bench` load scenario (echo, http) prints for one
+/// (connections, size) pair.
+enum ResultTable {
+    /// A ratio column: its title, and the server whose median a row is divided by (nil:
+    /// none for that row).
+    typealias Reference = (title: String, server: @Sendable (String) -> String?)
+
+    /// Prints one row per server: the median run, the spread of the server's CPU per
+    /// exchange (`unit`: `rt`, `req`; `rate` titles the exchanges/s column) over all runs, the median's ratio to each
+    /// reference's (when that server ran), the median run's latency percentiles, and the
+    /// most allocations any run's window saw.
+    static func print(
+        _ rows: [(server: String, runs: [EchoResult])], rate: String, unit: String, references: [Reference]
+    ) {
+        let medians = Dictionary(uniqueKeysWithValues: rows.map { ($0.server, $0.runs.median) })
+        func ratio(_ result: EchoResult, to server: String?) -> String {
+            guard let server, let reference = medians[server] else { return "-" }
+            return String(format: "%.2fx", result.serverCPUMicrosPerRoundTrip / reference.serverCPUMicrosPerRoundTrip)
+        }
+        let titles = references.map { " | \($0.title)" }.joined()
+        Swift.print(
+            "| server | \(rate) | server CPU us/\(unit) | min-max over runs\(titles)"
+                + " | p50 us | p99 us | p99.9 us | syscalls/\(unit) | server mallocs (window) |")
+        Swift.print("|---|---:|---:|---:|" + String(repeating: "---:|", count: references.count + 5))
+        for row in rows {
+            let result = medians[row.server]!
+            let cpu = row.runs.map(\.serverCPUMicrosPerRoundTrip)
+            let calls = result.systemCallsPerRoundTrip.map { String(format: "%.2f", $0) } ?? "-"
+            let ratios = references.map { " | " + ratio(result, to: $0.server(row.server)) }.joined()
+            Swift.print(
+                String(
+                    format: "| %@ | %.0f | %.3f | %.2f-%.2f%@ | %.1f | %.1f | %.1f | %@ | %@ |",
+                    row.server, result.roundTripsPerSecond, result.serverCPUMicrosPerRoundTrip, cpu.min()!, cpu.max()!,
+                    ratios, result.latency.p50, result.latency.p99, result.latency.p999, calls,
+                    row.runs.compactMap(\.mallocs).max().map(String.init) ?? "-"))
+        }
+    }
+}
