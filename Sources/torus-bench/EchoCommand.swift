@@ -25,19 +25,9 @@ struct EchoCommand: AsyncParsableCommand {
         help: "Message size in bytes (repeat the option for several; default: 64 and 4096).")
     var sizes: [Int] = [64, 4096]
 
-    @Option(help: "Measured seconds per run.")
-    var duration = 5.0
-
-    @Option(help: "Warm-up seconds before each measured run.")
-    var warmup = 1.0
-
-    @Option(help: "Runs per server, interleaved (A B A B ...); the median is reported.")
-    var repeats = 1
+    @OptionGroup var session: LoadOptions
 
     @OptionGroup var report: ReportOptions
-
-    @Flag(help: "Let the scheduler place the client and the server (default: one core each).")
-    var noPinning = false
 
     func validate() throws {
         guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
@@ -46,19 +36,10 @@ struct EchoCommand: AsyncParsableCommand {
         guard !sizes.isEmpty, sizes.allSatisfy({ (1...65536).contains($0) }) else {
             throw ValidationError("--size must be in 1...65536")
         }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
     }
 
     func run() async throws {
-        ResourceLimits.raiseOpenFiles()
-        var configuration = EventLoop.Configuration()
-        configuration.threadName = "torus-client"
-        configuration.backend = .ioUring
-        let client = try EventLoop(configuration: configuration)
-        let pin = !noPinning && CPUPinning.isAvailable
-        if pin { _ = try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
+        let (client, pin) = try await session.startClient()
         var records = EchoReport()
         for connectionCount in connections {
             for size in sizes {
@@ -69,7 +50,7 @@ struct EchoCommand: AsyncParsableCommand {
                 try report.write(records)
                 print()
                 print(
-                    "echo: \(connectionCount) connections, \(size)-byte messages, \(duration) s x \(repeats)"
+                    "echo: \(connectionCount) connections, \(size)-byte messages, \(session.duration) s x \(session.repeats)"
                         + " (median), client: one Torus io_uring loop")
                 ResultTable.print(rows, rate: "round trips/s", unit: "rt", references: Self.references)
                 print()
@@ -85,7 +66,7 @@ struct EchoCommand: AsyncParsableCommand {
         ("vs NIO", { _ in EchoServerName.nio.rawValue }),
     ]
 
-    /// Runs every server `repeats` times, interleaved, on one (connections, size) pair.
+    /// Runs every server `--repeats` times, interleaved, on one (connections, size) pair.
     private func measureScenario(connections: Int, size: Int, client: EventLoop, pin: Bool) async throws -> [(
         server: EchoServerName, runs: [EchoResult]
     )] {
@@ -95,7 +76,7 @@ struct EchoCommand: AsyncParsableCommand {
             rows.append((EchoServerName.torus(backend).reference, []))
         }
         if nio { rows.append((.nio, [])) }
-        for round in 1...repeats {
+        for round in 1...session.repeats {
             for index in rows.indices {
                 let server = try ServerUnderTest(rows[index].server, pinned: pin)
                 let result = try await measure(server, connections: connections, size: size, client: client)
@@ -116,7 +97,7 @@ struct EchoCommand: AsyncParsableCommand {
         let load = try await LoadGenerator(to: server.address, connections: connections, on: client) {
             EchoSession(size: size)
         }
-        return await measureRun(server, load: load, warmup: warmup, duration: duration)
+        return await measureRun(server, load: load, warmup: session.warmup, duration: session.duration)
     }
 }
 

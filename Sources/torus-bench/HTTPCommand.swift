@@ -20,27 +20,14 @@ struct HTTPCommand: AsyncParsableCommand {
     @Option(help: "Concurrent keep-alive connections (repeat the option for several; default: 64 and 512).")
     var connections: [Int] = [64, 512]
 
-    @Option(help: "Measured seconds per run.")
-    var duration = 5.0
-
-    @Option(help: "Warm-up seconds before each measured run.")
-    var warmup = 1.0
-
-    @Option(help: "Runs per server, interleaved (A B A B ...); the median is reported.")
-    var repeats = 1
+    @OptionGroup var session: LoadOptions
 
     @OptionGroup var report: ReportOptions
-
-    @Flag(help: "Let the scheduler place the client and the server (default: one core each).")
-    var noPinning = false
 
     func validate() throws {
         guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--connections must be positive")
         }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
     }
 
     /// The servers measured, as the tables name them, with their `serve http` options.
@@ -53,13 +40,7 @@ struct HTTPCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ResourceLimits.raiseOpenFiles()
-        var configuration = EventLoop.Configuration()
-        configuration.threadName = "torus-client"
-        configuration.backend = .ioUring
-        let client = try EventLoop(configuration: configuration)
-        let pin = !noPinning && CPUPinning.isAvailable
-        if pin { _ = try await client.run { CPUPinning.pinCurrentThread(to: CPUPinning.clientCPU) } }
+        let (client, pin) = try await session.startClient()
         var records = EchoReport()
         for connectionCount in connections {
             let rows = try await measureScenario(connections: connectionCount, client: client, pin: pin)
@@ -68,7 +49,7 @@ struct HTTPCommand: AsyncParsableCommand {
             try report.write(records)
             print()
             print(
-                "http: \(connectionCount) keep-alive connections, GET /plaintext, \(duration) s x \(repeats)"
+                "http: \(connectionCount) keep-alive connections, GET /plaintext, \(session.duration) s x \(session.repeats)"
                     + " (median), client: one Torus io_uring loop")
             ResultTable.print(
                 rows, rate: "requests/s", unit: "req", references: [("vs NIO", { _ in EchoServerName.nio.rawValue })])
@@ -77,13 +58,13 @@ struct HTTPCommand: AsyncParsableCommand {
         await client.shutdown()
     }
 
-    /// Runs every server `repeats` times, interleaved, with `connections` clients.
+    /// Runs every server `--repeats` times, interleaved, with `connections` clients.
     private func measureScenario(connections: Int, client: EventLoop, pin: Bool) async throws -> [(
         server: String, runs: [EchoResult]
     )] {
         let servers = servers
         var rows = servers.map { (server: $0.name, runs: [EchoResult]()) }
-        for round in 1...repeats {
+        for round in 1...session.repeats {
             for (index, server) in servers.enumerated() {
                 let running = try ServerUnderTest(
                     name: server.name, executable: ChildProcess.productsDirectory + "/torus-bench",
@@ -91,7 +72,7 @@ struct HTTPCommand: AsyncParsableCommand {
                 let load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
                     HTTPSession()
                 }
-                let result = await measureRun(running, load: load, warmup: warmup, duration: duration)
+                let result = await measureRun(running, load: load, warmup: session.warmup, duration: session.duration)
                 try running.stop()
                 rows[index].runs.append(result)
                 print("round \(round) \(server.name) \(connections) connections: \(result.summary)")
