@@ -2,28 +2,18 @@ import Torus
 
 /// One HTTP/1.1 keep-alive client: sends `GET /plaintext` and reads the whole response
 /// (head up to the blank line, then `Content-Length` body bytes) before the next, as
-/// the TechEmpower plaintext test does without pipelining. Its buffers are allocated
-/// once.
+/// the TechEmpower plaintext test does without pipelining.
 final class HTTPSession: LoadSession {
     /// The request every client sends.
     static let request = Array("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
 
-    private let message: UnsafeMutableRawBufferPointer
+    /// The response, read into one buffer allocated once.
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
 
-    /// A client with its request ready to send.
-    init() {
-        message = .allocate(byteCount: Self.request.count, alignment: 16)
-        message.copyBytes(from: Self.request)
-    }
-
-    deinit {
-        message.deallocate()
-        reply.deallocate()
-    }
+    deinit { reply.deallocate() }
 
     func exchange(over client: TCPConnection) async throws {
-        try await client.write(UnsafeRawBufferPointer(message))
+        try await client.write(Self.request)
         var received = 0
         var responseLength: Int?
         while received < responseLength ?? Int.max {
