@@ -14,10 +14,9 @@ extension EventLoop {
         let timer = Timeout(after: timeout)
         switch reactor {
         case .selector(let selector):
-            guard case .timer(let deadline) = timer.selectorPlan else { preconditionFailure("a Timeout is a timer") }
             return await suspendAsWaiter { id in
                 register(id)
-                selector.addTimer(deadline: deadline, id: id, action: .timeOut)
+                selector.addTimer(deadline: timer.deadlineNanoseconds, id: id, action: .timeOut)
             }
         case .completion(let completion):
             var timerID: OperationID?
@@ -40,6 +39,6 @@ extension EventLoop {
     /// if it fired (-ETIME) rather than being cancelled.
     func deadlineTimerCompleted(_ id: OperationID, waiter: OperationID, result: Int32) {
         slots.release(id.index)
-        if result == -ETIME { expire(TimerQueue.Entry(deadline: 0, sequence: 0, id: waiter, action: .timeOut)) }
+        if result == -ETIME { expire(waiter, action: .timeOut) }
     }
 }

@@ -61,7 +61,7 @@ extension EventLoop {
         case .whenReady(let fd, let interest):
             let registered = reactor.register(fd)
             if registered < 0 { return Completion(result: registered, flags: 0, cancelled: false, timedOut: false) }
-            let deadline = timeout.map { BootClock.nowNanoseconds &+ UInt64(__kernel_timespec($0).nanoseconds) }
+            let deadline = timeout.map { Timeout(after: $0).deadlineNanoseconds }
             var state = AttemptState()
             // A read waits first when the last one drained the socket (see SelectorReactor).
             var tryNow = interest == .writable || reactor.mayRead(fd)
@@ -187,16 +187,16 @@ extension EventLoop {
 
     /// Selector reactor: a timer came due: a sleep completes, a per-call timeout cancels
     /// the operation still waiting. Stale timers (their operation finished) are dropped.
-    func expire(_ timer: TimerQueue.Entry) {
-        guard let slot = slots.slot(for: timer.id), slot.pointee.continuation != nil else { return }
-        switch timer.action {
+    func expire(_ id: OperationID, action: TimerQueue.Action) {
+        guard let slot = slots.slot(for: id), slot.pointee.continuation != nil else { return }
+        switch action {
         case .fire:
             slot.pointee.result = -ETIME
         case .timeOut:
             slot.pointee.timedOut = true
             slot.pointee.result = -ECANCELED
         }
-        finishOne(slot, id: timer.id)
+        finishOne(slot, id: id)
     }
 
     /// From a pool thread: the blocking call for `id` returned `result`.
@@ -264,11 +264,6 @@ extension EventLoop {
     func checkUsable(_ operation: TorusError.Operation) throws(TorusError) {
         if isShuttingDown { throw TorusError(operation, .loopShutDown) }
     }
-}
-
-extension __kernel_timespec {
-    /// The timespec as nanoseconds.
-    var nanoseconds: Int64 { Int64(tv_sec) * 1_000_000_000 + Int64(tv_nsec) }
 }
 
 /// A blocking call's result, posted by a pool thread for the loop to deliver.

@@ -194,7 +194,7 @@ public final class EventLoop: @unchecked Sendable {
                         _ = read(wakeFD, wakeBuffer, 8)
                         handleWake()
                     },
-                    timer: { expire($0) })
+                    timer: { expire($0.id, action: $0.action) })
                 counters.completionsReaped &+= UInt64(handled)
             }
         }

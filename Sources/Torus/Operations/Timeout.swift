@@ -29,10 +29,13 @@ struct Timeout: IOOperation {
         io_uring_prep_timeout(sqe, &slot.pointee.timespec, 0, flags)
     }
 
-    var selectorPlan: SelectorPlan {
+    /// When it fires, in CLOCK_BOOTTIME nanoseconds (a relative timeout counts from now).
+    var deadlineNanoseconds: UInt64 {
         let nanoseconds = UInt64(timespec.tv_sec) * 1_000_000_000 + UInt64(timespec.tv_nsec)
-        return .timer(deadline: absolute ? nanoseconds : BootClock.nowNanoseconds &+ nanoseconds)
+        return absolute ? nanoseconds : BootClock.nowNanoseconds &+ nanoseconds
     }
+
+    var selectorPlan: SelectorPlan { .timer(deadline: deadlineNanoseconds) }
 
     func attempt(_ state: inout AttemptState) -> Int32 {
         preconditionFailure("timers fire from the selector's timer heap")
