@@ -53,3 +53,8 @@ struct BenchReport<Record: BenchRecord>: Encodable {
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
     }
 }
+
+/// A table cell for `value / reference` ("1.23x"), or "-" when there is no reference.
+func ratioCell(_ value: Double, _ reference: Double?) -> String {
+    reference.map { String(format: "%.2fx", value / $0) } ?? "-"
+}

@@ -32,7 +32,7 @@ struct ConnectionRecord: BenchRecord {
     static func printTable(_ medians: [ConnectionRecord]) {
         let perConnection = Dictionary(uniqueKeysWithValues: medians.map { ($0.server, $0.bytesPerConnection) })
         func ratio(_ value: Double, _ reference: EchoServerName?) -> String {
-            reference.flatMap { perConnection[$0.rawValue] }.map { String(format: "%.2fx", value / $0) } ?? "-"
+            ratioCell(value, reference.flatMap { perConnection[$0.rawValue] })
         }
         print(
             "| server | connections | RSS before MiB | RSS after MiB | bytes/connection | vs C same design | vs NIO |")

@@ -28,18 +28,16 @@ struct FileRecord: BenchRecord {
     static func printTable(_ medians: [FileRecord]) {
         let nio = medians.first { $0.contender == Contender.nio.rawValue }
         let fio = medians.first { $0.contender == "fio" }
-        func ratio(_ value: Double, _ reference: Double?) -> String {
-            reference.map { String(format: "%.2fx", value / $0) } ?? "-"
-        }
         print("| contender | pool threads | IOPS | CPU us/read | IOPS vs NIO | IOPS vs fio | CPU vs NIO | CPU vs fio |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for row in medians {
             print(
                 String(
                     format: "| %@ | %@ | %.0f | %.2f | %@ | %@ | %@ | %@ |", row.contender,
-                    row.poolThreads.map(String.init) ?? "-", row.iops, row.cpuMicrosPerRead, ratio(row.iops, nio?.iops),
-                    ratio(row.iops, fio?.iops), ratio(row.cpuMicrosPerRead, nio?.cpuMicrosPerRead),
-                    ratio(row.cpuMicrosPerRead, fio?.cpuMicrosPerRead)))
+                    row.poolThreads.map(String.init) ?? "-", row.iops, row.cpuMicrosPerRead,
+                    ratioCell(row.iops, nio?.iops),
+                    ratioCell(row.iops, fio?.iops), ratioCell(row.cpuMicrosPerRead, nio?.cpuMicrosPerRead),
+                    ratioCell(row.cpuMicrosPerRead, fio?.cpuMicrosPerRead)))
         }
     }
 }

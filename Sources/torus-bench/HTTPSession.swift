@@ -4,8 +4,15 @@ import Torus
 /// (head up to the blank line, then `Content-Length` body bytes) before the next, as
 /// the TechEmpower plaintext test does without pipelining.
 final class HTTPSession: LoadSession {
-    /// The request every client sends.
-    static let request = Array("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    /// The request every client sends, in memory of its own: writing a raw buffer goes
+    /// straight to the socket, where a `[UInt8]` would be copied on every request.
+    // nonisolated(unsafe): written once here and only ever read afterwards.
+    nonisolated(unsafe) static let request: UnsafeRawBufferPointer = {
+        let bytes = Array("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+        buffer.copyBytes(from: bytes)
+        return UnsafeRawBufferPointer(buffer)
+    }()
 
     /// The response, read into one buffer allocated once.
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)

@@ -19,7 +19,7 @@ func measureRun(_ server: ServerUnderTest, load: LoadGenerator, warmup: Double, 
     let after = server.statistics()
     await load.stop()
     let exchanges = max(1, exchanges1 - exchanges0)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = elapsed / .seconds(1)
     var systemCallsPerRoundTrip: Double?
     if let before = before?.systemCalls, let after = after?.systemCalls {
         systemCallsPerRoundTrip = Double(after - before) / Double(exchanges)

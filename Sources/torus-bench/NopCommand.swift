@@ -69,7 +69,7 @@ struct NopCommand: AsyncParsableCommand {
         let cpu = loop.threadCPUNanoseconds - cpu0
         let mallocs = AllocationCounter.stop()
         let total = Double(tasks * operations)
-        let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        let nanoseconds = elapsed / .nanoseconds(1)
         return NopResult(
             wallNanoseconds: nanoseconds / total, cpuNanoseconds: Double(cpu) / total, mallocs: Double(mallocs) / total)
     }

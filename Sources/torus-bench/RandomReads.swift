@@ -44,7 +44,7 @@ struct RandomReads: Sendable {
     /// Reports `reads` done in `elapsed` (``ScenarioChild/finish(_:)``). Called before
     /// the reader's threads stop: the parent sums the CPU of the threads that exist.
     func finish(reads: Int, elapsed: Duration, poolThreads: Int) async throws {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed / .seconds(1)
         try await ScenarioChild.finish([
             "iops": String(Double(reads) / seconds), "reads": String(reads), "pool_threads": String(poolThreads),
         ])

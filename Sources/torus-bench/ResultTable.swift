@@ -16,8 +16,7 @@ enum ResultTable {
     ) {
         let medians = Dictionary(uniqueKeysWithValues: rows.map { ($0.server, $0.runs.median) })
         func ratio(_ result: EchoResult, to server: String?) -> String {
-            guard let server, let reference = medians[server] else { return "-" }
-            return String(format: "%.2fx", result.serverCPUMicrosPerRoundTrip / reference.serverCPUMicrosPerRoundTrip)
+            ratioCell(result.serverCPUMicrosPerRoundTrip, server.flatMap { medians[$0] }?.serverCPUMicrosPerRoundTrip)
         }
         let titles = references.map { " | \($0.title)" }.joined()
         Swift.print(

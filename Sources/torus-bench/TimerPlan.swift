@@ -18,7 +18,7 @@ struct TimerPlan: Sendable {
     /// Reports `fired` timers, the first started at `start`, the last done at `end`.
     func finish(fired: Int, start: ContinuousClock.Instant, end: ContinuousClock.Instant) async throws {
         let wall = end - start
-        let wallMilliseconds = Double(wall.components.seconds) * 1e3 + Double(wall.components.attoseconds) / 1e15
+        let wallMilliseconds = wall / .milliseconds(1)
         let longest = Double(delays.max() ?? 0) / 1e6
         try await ScenarioChild.finish([
             "fired": String(fired), "wall_ms": String(wallMilliseconds), "late_ms": String(wallMilliseconds - longest),

@@ -34,9 +34,6 @@ struct TimerRecord: BenchRecord {
     /// SwiftNIO's.
     static func printTable(_ medians: [TimerRecord]) {
         let nio = medians.first { $0.contender == Contender.nio.rawValue }
-        func ratio(_ value: Double, _ reference: Double?) -> String {
-            reference.map { String(format: "%.2fx", value / $0) } ?? "-"
-        }
         print(
             "| contender | fired | wall ms | last fired late by ms | CPU ms | CPU us/timer | peak RSS MiB | CPU vs NIO | RSS vs NIO |"
         )
@@ -47,8 +44,8 @@ struct TimerRecord: BenchRecord {
                     format: "| %@ | %d | %.1f | %.1f | %.1f | %.2f | %.1f | %@ | %@ |", row.contender, row.fired,
                     row.wallMilliseconds, row.lateMilliseconds, row.cpuMilliseconds,
                     row.cpuMilliseconds * 1000 / Double(row.count), Double(row.peakResidentKiB) / 1024,
-                    ratio(row.cpuMilliseconds, nio?.cpuMilliseconds),
-                    ratio(Double(row.peakResidentKiB), nio.map { Double($0.peakResidentKiB) })))
+                    ratioCell(row.cpuMilliseconds, nio?.cpuMilliseconds),
+                    ratioCell(Double(row.peakResidentKiB), nio.map { Double($0.peakResidentKiB) })))
         }
     }
 }
