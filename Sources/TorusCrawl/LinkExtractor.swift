@@ -27,13 +27,13 @@ public enum LinkExtractor {
     static func hrefs(in bytes: ArraySlice<UInt8>) -> [String] {
         var values: [String] = []
         var index = bytes.startIndex
-        while let start = find("href=", in: bytes[index...]) {
+        while let start = find(hrefNeedle, in: bytes[index...]) {
             var end = start + 6
             guard start + 5 < bytes.endIndex, bytes[start + 5] == quote || bytes[start + 5] == apostrophe else {
                 index = start + 5
                 continue
             }
-            while end < bytes.endIndex, !stops.contains(bytes[end]) { end += 1 }
+            while end < bytes.endIndex, !endsHref(bytes[end]) { end += 1 }
             if end > start + 6 { values.append(String(decoding: bytes[(start + 6)..<end], as: UTF8.self)) }
             index = end
         }
@@ -42,14 +42,13 @@ public enum LinkExtractor {
 
     /// The first href inside the first `<base ...>` tag.
     private static func baseHref(in bytes: [UInt8]) -> String? {
-        guard let tag = find("<base", in: bytes[...]) else { return nil }
+        guard let tag = find(baseNeedle, in: bytes[...]) else { return nil }
         let close = bytes[tag...].firstIndex(of: UInt8(ascii: ">")) ?? bytes.endIndex
         return hrefs(in: bytes[tag..<close]).first
     }
 
     /// Where `needle` (lower-case ASCII) starts in `bytes`, ignoring ASCII case.
-    private static func find(_ needle: String, in bytes: ArraySlice<UInt8>) -> Int? {
-        let needle = Array(needle.utf8)
+    private static func find(_ needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Int? {
         guard bytes.count >= needle.count else { return nil }
         var index = bytes.startIndex
         while index <= bytes.endIndex - needle.count {
@@ -65,5 +64,16 @@ public enum LinkExtractor {
 
     private static let quote = UInt8(ascii: "\"")
     private static let apostrophe = UInt8(ascii: "'")
-    private static let stops: Set<UInt8> = Set(" \t\r\n\u{0C}\"'<>".utf8)
+    private static let hrefNeedle = Array("href=".utf8)
+    private static let baseNeedle = Array("<base".utf8)
+
+    /// Whether `byte` ends an unquoted-looking href value: whitespace, a quote, `<` or `>`.
+    private static func endsHref(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), 0x0C,
+            quote, apostrophe, UInt8(ascii: "<"), UInt8(ascii: ">"):
+            true
+        default: false
+        }
+    }
 }

@@ -14,8 +14,11 @@ package struct SlowServer: Sendable {
 
     /// The body `path` gets: one line per chunk.
     package func body(of path: String) -> String {
-        (0..<chunks).map { "\(path) chunk \($0)\n" }.joined()
+        (0..<chunks).map { chunk($0, of: path) }.joined()
     }
+
+    /// Chunk `index` of `path`'s body.
+    private func chunk(_ index: Int, of path: String) -> String { "\(path) chunk \(index)\n" }
 
     /// Serves connections from `listener` until it is closed, each in its own task.
     package func serve(_ listener: TCPListener) async throws {
@@ -51,7 +54,7 @@ package struct SlowServer: Sendable {
         try await connection.write(
             Array("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n".utf8))
         for index in 0..<chunks {
-            try await connection.write(Array("\(path) chunk \(index)\n".utf8))
+            try await connection.write(Array(chunk(index, of: path).utf8))
             try await connection.loop.sleep(for: chunkInterval)
         }
     }
@@ -62,11 +65,3 @@ package let demoPaths = ["/foo", "/bar"]
 
 /// The blank line that ends a request's headers.
 private let headerEnd: [UInt8] = Array("\r\n\r\n".utf8)
-
-extension Array where Element == UInt8 {
-    /// Whether `needle` occurs in the array.
-    fileprivate func contains(_ needle: [UInt8]) -> Bool {
-        guard count >= needle.count else { return false }
-        return (0...(count - needle.count)).contains { self[$0..<$0 + needle.count].elementsEqual(needle) }
-    }
-}

@@ -53,7 +53,8 @@ public final class HTTPClient: @unchecked Sendable {
     /// Sends a `method` request for `url` with `headerFields` and `body`, and reads the
     /// whole response.
     ///
-    /// A pooled connection the server closed while idle is replaced once, transparently.
+    /// Pooled connections the server closed while idle are dropped and the request goes
+    /// on with the next one (or a fresh connection), transparently.
     /// - Throws: ``HTTPClientError`` (scheme, URL, parse errors, limits, timeout) or the
     ///   socket's ``Torus/TorusError`` (refused, reset, ...).
     public func execute(
@@ -76,14 +77,15 @@ public final class HTTPClient: @unchecked Sendable {
             version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: target, headers: headers)
 
         let deadline = ContinuousClock.now + configuration.timeout
+        let key = "\(host):\(port)"
         while true {
-            let pooled = pool.take("\(host):\(port)")
+            let pooled = pool.take(key)
             let connection: HTTPClientConnection
             if let pooled {
                 connection = pooled
             } else {
                 connection = try await HTTPClientConnection(
-                    host: host, port: port, deadline: deadline, maxHeaderSize: configuration.maxHeaderSize)
+                    key: key, host: host, port: port, deadline: deadline, maxHeaderSize: configuration.maxHeaderSize)
             }
             do {
                 let (response, keepAlive) = try await connection.exchange(

@@ -13,9 +13,9 @@ final class HTTPClientConnection {
     private let codec: HTTPCodec<HTTPClientResponsePart, HTTPClientRequestPart>
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
-    /// Connects to `host`:`port` before `deadline`.
-    init(host: String, port: Int, deadline: ContinuousClock.Instant, maxHeaderSize: Int) async throws {
-        key = "\(host):\(port)"
+    /// Connects to `host`:`port` (pooled under `key`) before `deadline`.
+    init(key: String, host: String, port: Int, deadline: ContinuousClock.Instant, maxHeaderSize: Int) async throws {
+        self.key = key
         codec = try HTTPCodec(maxHeaderSize: maxHeaderSize)
         connection = try await mapTimeout {
             try await TCPConnection.connect(host: host, port: port, timeout: try remaining(until: deadline))
