@@ -8,8 +8,10 @@ import Torus
 /// closes them or asks to (`Connection: close`).
 ///
 /// A handler that throws makes the server drop that connection without answering
-/// (tests use this to play a failing server). Run ``serve()`` in a task pinned to the
-/// listener's loop and cancel that task to stop it.
+/// (tests use this to play a failing server). A request whose body would pass
+/// ``maxBodySize`` is answered 413 without reaching the handler, and its connection
+/// closed. Run ``serve()`` in a task pinned to the listener's loop and cancel that task
+/// to stop it.
 public struct HTTPServer: Sendable {
     /// Answers one request: its head (method, path, authority, fields) and body.
     public typealias Handler = @Sendable (HTTPRequest, [UInt8]) async throws -> HTTPServerResponse
@@ -18,6 +20,9 @@ public struct HTTPServer: Sendable {
     public let listener: TCPListener
     /// The largest request head, in bytes.
     public var maxHeaderSize = 80 * 1024
+    /// The largest request body, in bytes: a server holds each body in memory, so a
+    /// larger one (announced by Content-Length, or grown chunk by chunk) is refused.
+    public var maxBodySize = 1024 * 1024
     private let handler: Handler
 
     /// A server for the connections `listener` accepts, answered by `handler`.
@@ -60,7 +65,12 @@ public struct HTTPServer: Sendable {
                 case .head(let requestHead):
                     head = requestHead
                     body = []
+                    let announced = requestHead.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+                    if announced > maxBodySize { return try await refuseTooLarge(connection, codec, buffer: buffer) }
                 case .body(let bytes):
+                    if body.count + bytes.readableBytes > maxBodySize {
+                        return try await refuseTooLarge(connection, codec, buffer: buffer)
+                    }
                     body += bytes.readableBytesView
                 case .end:
                     guard let requestHead = head else { return }
@@ -69,6 +79,27 @@ public struct HTTPServer: Sendable {
                     if !requestHead.isKeepAlive { return }
                 }
             }
+        }
+    }
+
+    /// Answers 413 to a request whose body passes ``maxBodySize``, then closes the way
+    /// nginx's lingering close does: the rest of that body is still on its way, and closing
+    /// with unread bytes would reset the connection, which can discard the 413 before the
+    /// client reads it. So the server half-closes and drains (up to ``maxBodySize`` more
+    /// bytes, a second per read) before the caller closes.
+    private func refuseTooLarge(
+        _ connection: TCPConnection, _ codec: HTTPCodec<HTTPServerRequestPart, HTTPServerResponsePart>,
+        buffer: UnsafeMutableRawBufferPointer
+    ) async throws {
+        let headers = HTTPHeaders([("Content-Length", "0"), ("Connection", "close")])
+        let head = HTTPResponseHead(version: .http1_1, status: .payloadTooLarge, headers: headers)
+        try await connection.write(try codec.encode([.head(head), .end(nil)]))
+        try connection.shutdown(.write)
+        var drained = 0
+        while drained <= maxBodySize {
+            let count = try await connection.read(into: buffer, timeout: .seconds(1))
+            if count == 0 { return }
+            drained += count
         }
     }
 

@@ -7,12 +7,15 @@ import TorusHTTP
 // answers with canned bytes (for responses no well-behaved server would send).
 
 /// Runs `body` with a TorusHTTP server on 127.0.0.1 answering with `handler`; `body` gets
-/// its base URL ("http://127.0.0.1:PORT"). Stops the server afterwards. Call on a loop.
+/// its base URL ("http://127.0.0.1:PORT"). `configure` may change the server's limits.
+/// Stops the server afterwards. Call on a loop.
 func withHTTPServer<Result: Sendable>(
-    _ handler: @escaping HTTPServer.Handler, _ body: @Sendable (String) async throws -> Result
+    _ handler: @escaping HTTPServer.Handler, configure: (inout HTTPServer) -> Void = { _ in },
+    _ body: @Sendable (String) async throws -> Result
 ) async throws -> Result {
     let listener = try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: 0)!)
-    let server = HTTPServer(listener: listener, handler: handler)
+    var server = HTTPServer(listener: listener, handler: handler)
+    configure(&server)
     return try await serving(server.serve, base: "http://127.0.0.1:\(listener.localAddress.port)", body)
 }
 
