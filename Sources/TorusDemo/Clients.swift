@@ -158,10 +158,16 @@ package func fetchAllAsync(port: Int) async throws -> [Response] {
 
 private func fetchAsync(port: Int, path: String) async throws -> Response {
     let connection = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-    try await connection.write(request(for: path))
     var received: [UInt8] = []
-    while case let chunk = try await connection.read(upTo: 4096), !chunk.isEmpty {
-        received += chunk
+    do {
+        try await connection.write(request(for: path))
+        while case let chunk = try await connection.read(upTo: 4096), !chunk.isEmpty {
+            received += chunk
+        }
+    } catch {
+        // As the callback client's `finish`: a failed fetch closes its socket too.
+        try? await connection.close()
+        throw error
     }
     try await connection.close()
     return Response(path: path, bytes: received)
