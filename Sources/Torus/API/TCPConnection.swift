@@ -52,11 +52,22 @@ public final class TCPConnection: @unchecked Sendable {
 
     /// Resolves `host` (off the loop) and connects to its addresses in turn until one
     /// accepts; the last error is thrown when none does.
+    ///
+    /// `timeout` bounds the name lookup and then each connection attempt.
+    /// - Throws: ``TorusError``: `.resolve` with `.unresolvable`, or `.timedOut` when the
+    ///   lookup outlasts `timeout`; then the errors of ``connect(to:timeout:on:)``.
     public static func connect(
         host: String, port: Int, timeout: Duration? = nil, on loop: EventLoop? = nil
     ) async throws -> TCPConnection {
         let loop = try EventLoop.resolve(loop, for: .connect)
-        let addresses = try await loop.onLoop(.resolve) { try await Resolver.resolve(host: host, port: port) }
+        let addresses = try await loop.onLoop(.resolve) {
+            guard let timeout else { return try await Resolver.resolve(host: host, port: port) }
+            do {
+                return try await withTimeout(timeout) { try await Resolver.resolve(host: host, port: port) }
+            } catch let error as TorusError where error.operation == .withTimeout {
+                throw TorusError(.resolve, .timedOut)
+            }
+        }
         var lastError: any Error = TorusError(.connect, .unresolvable(host))
         for address in addresses {
             do {
