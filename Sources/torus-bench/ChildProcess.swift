@@ -1,4 +1,4 @@
-import Glibc
+import Foundation
 
 /// A child process started with `posix_spawn`, its stdout on a pipe.
 ///
@@ -44,6 +44,14 @@ final class ChildProcess {
         output = pipeEnds[0]
     }
 
+    /// Starts `product`, a program built into this executable's directory (torus-bench
+    /// itself, the C references), with `arguments`; a clear error when it was not built.
+    convenience init(product: String, arguments: [String]) throws {
+        let path = Self.productsDirectory + "/" + product
+        guard access(path, X_OK) == 0 else { throw BenchError.missingExecutable(path) }
+        try self.init(path: path, arguments: arguments)
+    }
+
     deinit { close(output) }
 
     /// The next line the child wrote to stdout, or nil at end of file.
@@ -71,8 +79,15 @@ final class ChildProcess {
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 
+    /// The path of the installed program `name` (the first on `PATH`), nil when it is not
+    /// installed.
+    static func installed(_ name: String) -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return directories.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+    }
+
     /// The directory this executable was built into, where the C reference programs are.
-    static var productsDirectory: String {
+    private static var productsDirectory: String {
         var path = [CChar](repeating: 0, count: Int(PATH_MAX))
         let count = readlink("/proc/self/exe", &path, path.count - 1)
         let executable = String(decoding: path[..<max(count, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -31,7 +31,7 @@ struct ConnectionRecord: BenchRecord {
     /// its C reference's and SwiftNIO's.
     static func printTable(_ medians: [ConnectionRecord]) {
         let perConnection = Dictionary(uniqueKeysWithValues: medians.map { ($0.server, $0.bytesPerConnection) })
-        func ratio(_ value: Double, _ reference: EchoServerName?) -> String {
+        func ratio(_ value: Double, _ reference: Contender?) -> String {
             ratioCell(value, reference.flatMap { perConnection[$0.rawValue] })
         }
         print(
@@ -42,7 +42,7 @@ struct ConnectionRecord: BenchRecord {
                 String(
                     format: "| %@ | %d | %.1f | %.1f | %.0f | %@ | %@ |", row.server, row.connections,
                     Double(row.residentBeforeKiB) / 1024, Double(row.residentAfterKiB) / 1024, row.bytesPerConnection,
-                    ratio(row.bytesPerConnection, EchoServerName(rawValue: row.server)?.reference),
+                    ratio(row.bytesPerConnection, Contender(rawValue: row.server)?.reference),
                     ratio(row.bytesPerConnection, .nio)))
         }
     }

@@ -41,7 +41,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
         configuration.threadName = "torus-client"
         configuration.backend = .ioUring
         let client = try EventLoop(configuration: configuration)
-        let runs = try await interleaved.measure(EchoServerName.allCases) {
+        let runs = try await interleaved.measure(Contender.allCases) {
             try await measure($0, connections: connections, client: client)
         } describe: { server, record in
             String(
@@ -61,7 +61,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
     /// One run: starts `server`, reads its RSS, opens `connections` connections, waits
     /// until it has accepted them all (its descriptors), reads its RSS again.
-    private func measure(_ server: EchoServerName, connections: Int, client: EventLoop) async throws
+    private func measure(_ server: Contender, connections: Int, client: EventLoop) async throws
         -> ConnectionRecord
     {
         let child = try ServerUnderTest(server, pinned: false)

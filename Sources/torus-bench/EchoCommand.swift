@@ -62,18 +62,18 @@ struct EchoCommand: AsyncParsableCommand {
     /// The table's ratio columns: each server's C reference of the same design, and
     /// SwiftNIO.
     private static let references: [ResultTable.Reference] = [
-        ("vs C same design", { EchoServerName(rawValue: $0)?.reference.rawValue }),
-        ("vs NIO", { _ in EchoServerName.nio.rawValue }),
+        ("vs C same design", { Contender(rawValue: $0)?.reference.rawValue }),
+        ("vs NIO", { _ in Contender.nio.rawValue }),
     ]
 
     /// Runs every server `--repeats` times, interleaved, on one (connections, size) pair.
     private func measureScenario(connections: Int, size: Int, client: EventLoop, pin: Bool) async throws -> [(
-        server: EchoServerName, runs: [EchoResult]
+        server: Contender, runs: [EchoResult]
     )] {
-        var rows: [(server: EchoServerName, runs: [EchoResult])] = []
+        var rows: [(server: Contender, runs: [EchoResult])] = []
         for backend in backend.backends {
             rows.append((.torus(backend), []))
-            rows.append((EchoServerName.torus(backend).reference, []))
+            rows.append((Contender.torus(backend).reference, []))
         }
         if nio { rows.append((.nio, [])) }
         for round in 1...session.repeats {

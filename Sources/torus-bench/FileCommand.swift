@@ -63,7 +63,7 @@ struct FileCommand: AsyncParsableCommand {
         var records = BenchReport<FileRecord>()
         for direct in modes {
             for depth in depths {
-                let contenders = Contender.allCases.map(\.rawValue) + (fio == nil ? [] : ["fio"])
+                let contenders = Contender.runtimes.map(\.rawValue) + (fio == nil ? [] : ["fio"])
                 let runs = try await interleaved.measure(contenders) {
                     try measure($0, fio: fio, path: path, depth: depth, direct: direct)
                 } describe: { contender, record in

@@ -5,10 +5,7 @@ import Foundation
 /// percent of one CPU over the job's runtime) give the CPU per read.
 enum Fio {
     /// fio's path on `PATH`, nil when it is not installed.
-    static var executable: String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        return directories.map { "\($0)/fio" }.first { access($0, X_OK) == 0 }
-    }
+    static var executable: String? { ChildProcess.installed("fio") }
 
     /// Reads `path` at random for `duration` seconds with `depth` reads in flight.
     static func run(_ executable: String, path: String, depth: Int, direct: Bool, duration: Double) throws

@@ -33,9 +33,9 @@ struct HTTPCommand: AsyncParsableCommand {
     /// The servers measured, as the tables name them, with their `serve http` options.
     private var servers: [(name: String, options: [String])] {
         var servers = backend.backends.map { backend in
-            (name: EchoServerName.torus(backend).rawValue, options: ["--backend", backend.rawValue])
+            (name: Contender.torus(backend).rawValue, options: ["--backend", backend.rawValue])
         }
-        if nio { servers.append((name: EchoServerName.nio.rawValue, options: ["--server", "nio"])) }
+        if nio { servers.append((name: Contender.nio.rawValue, options: ["--server", "nio"])) }
         return servers
     }
 
@@ -52,7 +52,7 @@ struct HTTPCommand: AsyncParsableCommand {
                 "http: \(connectionCount) keep-alive connections, GET /plaintext, \(session.duration) s x \(session.repeats)"
                     + " (median), client: one Torus io_uring loop")
             ResultTable.print(
-                rows, rate: "requests/s", unit: "req", references: [("vs NIO", { _ in EchoServerName.nio.rawValue })])
+                rows, rate: "requests/s", unit: "req", references: [("vs NIO", { _ in Contender.nio.rawValue })])
             print()
         }
         await client.shutdown()
@@ -66,9 +66,9 @@ struct HTTPCommand: AsyncParsableCommand {
         var rows = servers.map { (server: $0.name, runs: [EchoResult]()) }
         for round in 1...session.repeats {
             for (index, server) in servers.enumerated() {
-                let running = try ServerUnderTest(
-                    name: server.name, executable: ChildProcess.productsDirectory + "/torus-bench",
-                    arguments: ["serve", "http", "--port", "0"] + server.options, reportsStatistics: true, pinned: pin)
+                let running = try ServerUnderTest(name: server.name, reportsStatistics: true, pinned: pin) {
+                    try ChildProcess(product: "torus-bench", arguments: ["serve", "http", "--port", "0"] + server.options)
+                }
                 let load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
                     HTTPSession()
                 }

@@ -88,10 +88,8 @@ struct NopCommand: AsyncParsableCommand {
     /// Runs `c-liburing-nop` and reads its one result line.
     private static func measureC(inFlight: Int, operations: Int) throws -> NopResult {
         let program = "c-liburing-nop"
-        let executable = ChildProcess.productsDirectory + "/" + program
-        guard access(executable, X_OK) == 0 else { throw BenchError.missingExecutable(executable) }
         let child = try ChildProcess(
-            path: executable, arguments: ["--operations", String(operations), "--in-flight", String(inFlight)])
+            product: program, arguments: ["--operations", String(operations), "--in-flight", String(inFlight)])
         let line = child.readLine() ?? ""
         let status = child.waitForExit()
         guard status == 0 else { throw BenchError.serverFailed(program, status) }

@@ -15,8 +15,7 @@ struct ScenarioChild {
 
     /// Runs `torus-bench arguments` to the end.
     init(_ arguments: [String]) throws {
-        let executable = ChildProcess.productsDirectory + "/torus-bench"
-        let child = try ChildProcess(path: executable, arguments: arguments)
+        let child = try ChildProcess(product: "torus-bench", arguments: arguments)
         let name = arguments.prefix(2).joined(separator: " ")
         guard child.readLine() == "ready" else {
             throw BenchError.serverFailed(name, child.waitForExit())

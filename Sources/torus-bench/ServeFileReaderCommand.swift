@@ -10,7 +10,7 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
         abstract: "Random 4 KiB reads of a file for a while; prints `ready`, then one `result` line."
     )
 
-    @Option(help: "Runtime: torus-io_uring, torus-epoll or nio.")
+    @Option(help: "Runtime: torus-io_uring, torus-epoll or swift-nio.")
     var engine: Contender
 
     @Option(help: "The file to read (at least 4 KiB).")
@@ -25,7 +25,7 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
     @Option(help: "Seconds of reading.")
     var duration = 2.0
 
-    @Option(help: "Blocking-pool threads (torus-epoll, nio); default: --depth, at most 64.")
+    @Option(help: "Blocking-pool threads (torus-epoll, swift-nio); default: --depth, at most 64.")
     var poolThreads: Int?
 
     func validate() throws {
@@ -41,9 +41,10 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
     func run() async throws {
         let job = try RandomReads(path: path, depth: depth, direct: direct == .on, duration: .seconds(duration))
         let pool = poolThreads ?? Self.poolThreads(depth: depth)
-        switch engine {
-        case .torusIOUring, .torusEpoll: try await TorusFileReader.run(job, backend: engine.backend!, poolThreads: pool)
-        case .nio: try await NIOFileReader.run(job, poolThreads: pool)
+        if let backend = engine.backend {
+            try await TorusFileReader.run(job, backend: backend, poolThreads: pool)
+        } else {
+            try await NIOFileReader.run(job, poolThreads: pool)
         }
     }
 

@@ -9,7 +9,7 @@ struct ServeTimersCommand: AsyncParsableCommand {
         abstract: "Many concurrent sleeps of random lengths; prints `ready`, then one `result` line."
     )
 
-    @Option(help: "Runtime: torus-io_uring, torus-epoll or nio.")
+    @Option(help: "Runtime: torus-io_uring, torus-epoll or swift-nio.")
     var engine: Contender
 
     @Option(help: "Concurrent sleeps.")

@@ -14,33 +14,43 @@ final class ServerUnderTest {
     private let reportsStatistics: Bool
     private let child: ChildProcess
 
-    /// Starts the echo server `server` (see ``EchoServerName/command``). `pinned`: on
+    /// Starts the echo server `server` (see ``Contender/echoServer``). `pinned`: on
     /// ``CPUPinning/serverCPU``.
-    convenience init(_ server: EchoServerName, pinned: Bool) throws {
-        let (program, arguments, reportsStatistics) = server.command
-        try self.init(
-            name: server.rawValue, executable: ChildProcess.productsDirectory + "/" + program, arguments: arguments,
-            reportsStatistics: reportsStatistics, pinned: pinned)
+    convenience init(_ server: Contender, pinned: Bool) throws {
+        let (product, arguments, reportsStatistics) = server.echoServer
+        try self.init(name: server.rawValue, reportsStatistics: reportsStatistics, pinned: pinned) {
+            try ChildProcess(product: product, arguments: arguments)
+        }
     }
 
-    /// Starts `executable` with `arguments`, a server that prints `listening <port>` once
-    /// ready and answers SIGUSR1 with a `statistics` line if `reportsStatistics`.
-    /// `pinned`: on ``CPUPinning/serverCPU``.
-    init(name: String, executable: String, arguments: [String], reportsStatistics: Bool, pinned: Bool) throws {
+    /// Starts a server with `start`, one that prints `listening <port>` once ready, or,
+    /// given `listensOn` (the port it was told to use: nginx, which says nothing), one the
+    /// parent waits for until it accepts a connection there. It answers SIGUSR1 with a
+    /// `statistics` line if `reportsStatistics`. `pinned`: on ``CPUPinning/serverCPU``.
+    init(
+        name: String, reportsStatistics: Bool, pinned: Bool, listensOn knownPort: Int? = nil,
+        start: () throws -> ChildProcess
+    ) throws {
         self.name = name
         self.reportsStatistics = reportsStatistics
-        guard access(executable, X_OK) == 0 else { throw BenchError.missingExecutable(executable) }
-        child =
-            try pinned
-            ? CPUPinning.spawning(on: CPUPinning.serverCPU) { try ChildProcess(path: executable, arguments: arguments) }
-            : ChildProcess(path: executable, arguments: arguments)
-        guard let line = child.readLine(), line.hasPrefix("listening "),
-            let port = Int(line.dropFirst("listening ".count))
-        else {
+        child = try pinned ? CPUPinning.spawning(on: CPUPinning.serverCPU, start) : start()
+        let port: Int?
+        if let knownPort {
+            port = LocalPort.waitUntilAccepting(knownPort) ? knownPort : nil
+        } else {
+            port = Self.announcedPort(of: child)
+        }
+        guard let port else {
             _ = child.terminate()
             throw BenchError.serverDidNotStart(name)
         }
         address = SocketAddress(ip: "127.0.0.1", port: port)!
+    }
+
+    /// The port in the child's first line, `listening <port>`; nil if it printed no such line.
+    private static func announcedPort(of child: ChildProcess) -> Int? {
+        guard let line = child.readLine(), line.hasPrefix("listening ") else { return nil }
+        return Int(line.dropFirst("listening ".count))
     }
 
     /// CPU time (user + system) of every thread of the child so far, in nanoseconds.
@@ -83,8 +93,8 @@ enum BenchError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .missingExecutable(let path): "reference server not built: \(path) (run `swift build -c release` first)"
-        case .serverDidNotStart(let name): "\(name) did not print its port"
+        case .missingExecutable(let path): "not built: \(path) (run `swift build -c release` first)"
+        case .serverDidNotStart(let name): "\(name) did not start listening"
         case .serverFailed(let name, let status): "\(name) exited with status \(status)"
         case .unexpectedOutput(let name, let line): "\(name) printed an unexpected line: \(line)"
         case .spawnFailed(let path, let error): "cannot start \(path): \(String(cString: strerror(error)))"

@@ -123,7 +123,7 @@ struct BenchServeTests {
         ])
         #expect(output.contains("| torus-epoll | 4 |"))
         let medians = try csvMedians(csv)
-        for contender in ["torus-io_uring", "torus-epoll", "nio"] {
+        for contender in ["torus-io_uring", "torus-epoll", "swift-nio"] {
             let row = medians.first { $0[0] == "file" && $0[1] == contender && $0[2] == "4" && $0[3] == "off" }
             #expect((row.flatMap { Double($0[5]) } ?? 0) > 0, "\(contender): \(String(describing: row))")
         }
@@ -135,7 +135,7 @@ struct BenchServeTests {
         defer { try? FileManager.default.removeItem(atPath: csv) }
         _ = try await runBench(["timers", "--count", "1000", "--max-ms", "50", "--csv", csv])
         let medians = try csvMedians(csv)
-        for contender in ["torus-io_uring", "torus-epoll", "nio"] {
+        for contender in ["torus-io_uring", "torus-epoll", "swift-nio"] {
             let row = medians.first { $0[0] == "timers" && $0[1] == contender }
             #expect(row.map { $0[5] } == "1000", "\(contender): \(String(describing: row))")
             #expect((row.flatMap { Double($0[9]) } ?? 0) > 0, "peak RSS of \(contender)")
