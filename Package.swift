@@ -39,11 +39,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The SVG charts and index page `torus-bench --report DIR` writes: plain text, so
+        // the tests reach it.
+        .target(name: "TorusBenchCharts"),
         .executableTarget(
             name: "torus-bench",
             dependencies: [
                 "Torus",
                 "CLiburing",
+                "TorusBenchCharts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "TorusTests",
             dependencies: [
-                "Torus", "CLiburing", "TorusDemo", "TorusHTTP", "TorusCrawl",
+                "Torus", "CLiburing", "TorusDemo", "TorusHTTP", "TorusCrawl", "TorusBenchCharts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
