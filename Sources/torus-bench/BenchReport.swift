@@ -28,13 +28,16 @@ struct BenchReport<Record: BenchRecord>: Encodable {
     /// Adds one contender's runs (numbered from 1) and its median: the run in the
     /// middle when sorted by `key`.
     mutating func add(_ results: [Record], medianBy key: (Record) -> Double) {
+        add(results, median: results.median(by: key))
+    }
+
+    /// Adds one contender's runs (numbered from 1) and `median`, what its table shows.
+    mutating func add(_ results: [Record], median: Record?) {
         for (index, var record) in results.enumerated() {
             record.run = index + 1
             runs.append(record)
         }
-        guard var median = results.sorted(by: { key($0) < key($1) }).dropFirst(results.count / 2).first else {
-            return
-        }
+        guard var median else { return }
         median.run = nil
         medians.append(median)
     }
@@ -51,6 +54,14 @@ struct BenchReport<Record: BenchRecord>: Encodable {
     func writeCSV(to path: String) throws {
         let lines = [Record.csvHeader] + (runs + medians).map(\.csv)
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+extension Array {
+    /// The element in the middle when sorted by `key` (the upper one of an even count);
+    /// nil when empty.
+    func median(by key: (Element) -> Double) -> Element? {
+        sorted { key($0) < key($1) }.dropFirst(count / 2).first
     }
 }
 

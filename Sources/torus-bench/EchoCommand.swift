@@ -40,19 +40,26 @@ struct EchoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (client, pin) = try await session.startClient()
+        var servers: [Contender] = backend.backends.flatMap { [.torus($0), Contender.torus($0).reference] }
+        if nio { servers.append(.nio) }
         var records = EchoReport()
         for connectionCount in connections {
             for size in sizes {
-                let rows = try await measureScenario(connections: connectionCount, size: size, client: client, pin: pin)
-                    .map { (server: $0.server.rawValue, runs: $0.runs) }
+                let runs = try await session.interleaved.measure(servers) { server in
+                    try await measure(server, connections: connectionCount, size: size, client: client, pin: pin)
+                } describe: { server, result in
+                    "\(server.rawValue) \(connectionCount) connections \(size) B: \(result.summary)"
+                }
+                let rows = Array(zip(servers, runs))
                 // Written after every scenario, so a long session keeps what it measured.
-                records.add(scenario: "echo", connections: connectionCount, size: size, rows: rows)
+                records.add(connections: connectionCount, size: size, rows: rows)
                 try report.write(records)
                 print()
                 print(
                     "echo: \(connectionCount) connections, \(size)-byte messages, \(session.duration) s x \(session.repeats)"
                         + " (median), client: one Torus io_uring loop")
-                ResultTable.print(rows, rate: "round trips/s", unit: "rt", references: Self.references)
+                ResultTable.print(
+                    rows.map { ($0.rawValue, $1) }, rate: "round trips/s", unit: "rt", references: Self.references)
                 print()
             }
         }
@@ -66,38 +73,24 @@ struct EchoCommand: AsyncParsableCommand {
         ("vs NIO", { _ in Contender.nio.rawValue }),
     ]
 
-    /// Runs every server `--repeats` times, interleaved, on one (connections, size) pair.
-    private func measureScenario(connections: Int, size: Int, client: EventLoop, pin: Bool) async throws -> [(
-        server: Contender, runs: [EchoResult]
-    )] {
-        var rows: [(server: Contender, runs: [EchoResult])] = []
-        for backend in backend.backends {
-            rows.append((.torus(backend), []))
-            rows.append((Contender.torus(backend).reference, []))
-        }
-        if nio { rows.append((.nio, [])) }
-        for round in 1...session.repeats {
-            for index in rows.indices {
-                let server = try ServerUnderTest(rows[index].server, pinned: pin)
-                let result = try await measure(server, connections: connections, size: size, client: client)
-                try server.stop()
-                rows[index].runs.append(result)
-                print(
-                    "round \(round) \(rows[index].server.rawValue) \(connections) connections \(size) B: "
-                        + result.summary)
-            }
-        }
-        return rows
-    }
-
-    /// One run: connects `size`-byte echo clients and measures them (``measureRun``).
-    private func measure(_ server: ServerUnderTest, connections: Int, size: Int, client: EventLoop) async throws
-        -> EchoResult
+    /// One run: starts `server`, connects `size`-byte echo clients and measures them
+    /// (``measureRun``).
+    private func measure(_ server: Contender, connections: Int, size: Int, client: EventLoop, pin: Bool)
+        async throws -> EchoResult
     {
-        let load = try await LoadGenerator(to: server.address, connections: connections, on: client) {
-            EchoSession(size: size)
+        let running = try ServerUnderTest(server, pinned: pin)
+        let load: LoadGenerator
+        do {
+            load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
+                EchoSession(size: size)
+            }
+        } catch {
+            try? running.stop()
+            throw error
         }
-        return await measureRun(server, load: load, warmup: session.warmup, duration: session.duration)
+        let result = await measureRun(running, load: load, warmup: session.warmup, duration: session.duration)
+        try running.stop()
+        return result
     }
 }
 

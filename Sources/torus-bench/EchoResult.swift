@@ -37,8 +37,11 @@ struct LatencyPercentiles {
 }
 
 extension [EchoResult] {
-    /// The run with the median server CPU per round trip.
+    /// What the tables and reports show for these runs of one server: the run with the
+    /// median server CPU per round trip, with the most allocations any run's window saw.
     var median: EchoResult {
-        sorted { $0.serverCPUMicrosPerRoundTrip < $1.serverCPUMicrosPerRoundTrip }[count / 2]
+        var median = self.median(by: \.serverCPUMicrosPerRoundTrip)!
+        median.mallocs = compactMap(\.mallocs).max()
+        return median
     }
 }

@@ -24,7 +24,7 @@ struct FileCommand: AsyncParsableCommand {
     @Option(help: "Buffered reads (off), O_DIRECT (on) or both.")
     var direct: DirectIO = .both
 
-    @Option(help: "Measured seconds per run.")
+    @Option(parsing: .unconditional, help: "Measured seconds per run.")
     var duration = 3.0
 
     @OptionGroup var interleaved: InterleavedRuns

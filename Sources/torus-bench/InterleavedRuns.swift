@@ -3,7 +3,7 @@ import ArgumentParser
 /// `--repeats` and the interleaved order the scenarios measure in (A B C A B C ...), so
 /// a drift of the machine over a session spreads over every contender alike.
 struct InterleavedRuns: ParsableArguments {
-    @Option(help: "Runs per contender, interleaved (A B A B ...); the median is reported.")
+    @Option(parsing: .unconditional, help: "Runs per contender, interleaved (A B A B ...); the median is reported.")
     var repeats = 1
 
     func validate() throws {
@@ -11,7 +11,8 @@ struct InterleavedRuns: ParsableArguments {
     }
 
     /// Measures every contender `repeats` times, interleaved, printing `round N` and
-    /// `describe`'s line after each run; returns each contender's runs, in the order of
+    /// `describe`'s line after each run (and naming the contender on the suite's
+    /// ``ProgressLine`` meanwhile); returns each contender's runs, in the order of
     /// `contenders`.
     func measure<Contender, Record>(
         _ contenders: [Contender], _ measure: (Contender) async throws -> Record,
@@ -20,6 +21,7 @@ struct InterleavedRuns: ParsableArguments {
         var runs = [[Record]](repeating: [], count: contenders.count)
         for round in 1...repeats {
             for (index, contender) in contenders.enumerated() {
+                ProgressLine.running((contender as? any RawRepresentable<String>)?.rawValue ?? "\(contender)")
                 let record = try await measure(contender)
                 print("round \(round) \(describe(contender, record))")
                 runs[index].append(record)

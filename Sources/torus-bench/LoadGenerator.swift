@@ -7,8 +7,6 @@ import Torus
 /// soon as it completes, with every exchange's latency recorded.
 final class LoadGenerator: Sendable {
     let loop: EventLoop
-    /// Exchanges completed (counted in batches of 64 per client while running).
-    let exchanges = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let done = Mutex<Task<Void, Never>?>(nil)
@@ -45,7 +43,6 @@ final class LoadGenerator: Sendable {
 
     /// Runs `session`'s exchanges on `client` until stopped or failed, then closes it.
     private func drive(_ client: TCPConnection, _ session: sending any LoadSession) async {
-        var local = 0
         do {
             while !stopping.load(ordering: .relaxed) {
                 let start = ContinuousClock.now
@@ -53,16 +50,10 @@ final class LoadGenerator: Sendable {
                 let latency = (ContinuousClock.now - start).components
                 let nanoseconds = UInt64(latency.seconds) * 1_000_000_000 + UInt64(latency.attoseconds / 1_000_000_000)
                 latencies.withLock { _ = $0.record(nanoseconds) }
-                local += 1
-                if local == 64 {
-                    exchanges.add(local, ordering: .relaxed)
-                    local = 0
-                }
             }
         } catch {
             failures.add(1, ordering: .relaxed)
         }
-        exchanges.add(local, ordering: .relaxed)
         try? await client.close()
     }
 
@@ -71,7 +62,8 @@ final class LoadGenerator: Sendable {
         latencies.withLock { $0.reset() }
     }
 
-    /// The latencies recorded since ``resetLatencies()``.
+    /// The latencies recorded since ``resetLatencies()``: one per exchange completed
+    /// (`totalCount` counts the exchanges).
     func latencySnapshot() -> Histogram<UInt64> {
         latencies.withLock { $0 }
     }

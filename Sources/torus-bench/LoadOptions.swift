@@ -5,14 +5,13 @@ import Torus
 /// measures, how many runs, and whether client and server are pinned; and the client
 /// loop they drive the load from.
 struct LoadOptions: ParsableArguments {
-    @Option(help: "Measured seconds per run.")
+    @Option(parsing: .unconditional, help: "Measured seconds per run.")
     var duration = 5.0
 
-    @Option(help: "Warm-up seconds before each measured run.")
+    @Option(parsing: .unconditional, help: "Warm-up seconds before each measured run.")
     var warmup = 1.0
 
-    @Option(help: "Runs per server, interleaved (A B A B ...); the median is reported.")
-    var repeats = 1
+    @OptionGroup var interleaved: InterleavedRuns
 
     @Flag(help: "Let the scheduler place the client and the server (default: one core each).")
     var noPinning = false
@@ -20,8 +19,10 @@ struct LoadOptions: ParsableArguments {
     func validate() throws {
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
     }
+
+    /// Runs per server (`--repeats`).
+    var repeats: Int { interleaved.repeats }
 
     /// Raises the open-file limit and starts the load generator's io_uring loop, pinned
     /// to ``CPUPinning/clientCPU`` unless `--no-pinning` (or one core); returns it and

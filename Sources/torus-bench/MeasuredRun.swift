@@ -5,20 +5,19 @@ import Torus
 /// latency percentiles, and its system calls and allocations when it reports them);
 /// stops the load at the end.
 func measureRun(_ server: ServerUnderTest, load: LoadGenerator, warmup: Double, duration: Double) async -> EchoResult {
+    ProgressLine.running(server.name)
     pauseThread(seconds: warmup)
     let before = server.statistics()
     load.resetLatencies()
-    let exchanges0 = load.exchanges.load(ordering: .relaxed)
     let cpu0 = server.cpuNanoseconds()
     let start = ContinuousClock.now
     pauseThread(seconds: duration)
     let cpu1 = server.cpuNanoseconds()
-    let exchanges1 = load.exchanges.load(ordering: .relaxed)
-    let elapsed = ContinuousClock.now - start
     let latencies = load.latencySnapshot()
+    let elapsed = ContinuousClock.now - start
     let after = server.statistics()
     await load.stop()
-    let exchanges = max(1, exchanges1 - exchanges0)
+    let exchanges = max(1, Int(latencies.totalCount))
     let seconds = elapsed / .seconds(1)
     var systemCallsPerRoundTrip: Double?
     if let before = before?.systemCalls, let after = after?.systemCalls {

@@ -22,6 +22,8 @@ struct NopCommand: AsyncParsableCommand {
     @Option(help: "Reactor: io_uring, epoll (where a no-op completes without a system call) or automatic.")
     var backend: Backend = .automatic
 
+    @OptionGroup var report: ReportOptions
+
     func validate() throws {
         guard !tasks.isEmpty, tasks.allSatisfy({ (1...256).contains($0) }) else {
             throw ValidationError("--tasks must be in 1...256")
@@ -34,32 +36,47 @@ struct NopCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = EventLoop.Configuration()
         configuration.backend = backend
-        let (name, rows) = try await withEventLoop(configuration: configuration) { loop in
-            var rows: [(tasks: Int, torus: NopResult, c: NopResult)] = []
+        let rows = try await withEventLoop(configuration: configuration) { loop in
+            let runtime = "torus-\(loop.backend)"
+            var rows: [(torus: NopRecord, c: NopRecord)] = []
             for taskCount in tasks {
-                let torus = try await Self.measure(loop: loop, tasks: taskCount, operations: operations / taskCount)
+                ProgressLine.running(runtime)
+                let torus = try await Self.measure(
+                    runtime, loop: loop, tasks: taskCount, operations: operations / taskCount)
+                ProgressLine.running(Self.cProgram)
                 let c = try Self.measureC(inFlight: taskCount, operations: operations / taskCount * taskCount)
-                rows.append((taskCount, torus, c))
+                rows.append((torus, c))
             }
-            return ("torus-\(loop.backend)", rows)
+            return rows
         }
-        print(
-            "| tasks in flight | \(name) ns/op | loop CPU ns/op | mallocs/op | c-liburing-nop ns/op | C CPU ns/op | vs C |"
-        )
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        var records = BenchReport<NopRecord>()
         for row in rows {
-            let mallocs = row.torus.mallocs.map { String(format: "%.2f", $0) } ?? "-"
+            records.add([row.torus], median: row.torus)
+            records.add([row.c], median: row.c)
+        }
+        try report.write(records)
+        print(
+            "| tasks in flight | \(rows[0].torus.runtime) ns/op | loop CPU ns/op | mallocs/op | \(Self.cProgram) ns/op"
+                + " | C CPU ns/op | vs C |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for (torus, c) in rows {
+            let mallocs = torus.mallocsPerOperation.map { String(format: "%.2f", $0) } ?? "-"
             print(
                 String(
-                    format: "| %d | %.0f | %.0f | %@ | %.0f | %.0f | %.2fx |", row.tasks, row.torus.wallNanoseconds,
-                    row.torus.cpuNanoseconds, mallocs, row.c.wallNanoseconds, row.c.cpuNanoseconds,
-                    row.torus.wallNanoseconds / row.c.wallNanoseconds))
+                    format: "| %d | %.0f | %.0f | %@ | %.0f | %.0f | %@ |", torus.tasks, torus.nanosecondsPerOperation,
+                    torus.cpuNanosecondsPerOperation, mallocs, c.nanosecondsPerOperation, c.cpuNanosecondsPerOperation,
+                    ratioCell(torus.nanosecondsPerOperation, c.nanosecondsPerOperation)))
         }
     }
 
+    /// The C reference: no-ops through liburing (`Benchmarks/CLiburingNop`).
+    private static let cProgram = "c-liburing-nop"
+
     /// `tasks` pinned tasks each awaiting `operations` no-ops on `loop`, after a tenth of
     /// that as warm-up.
-    private static func measure(loop: EventLoop, tasks: Int, operations: Int) async throws -> NopResult {
+    private static func measure(_ runtime: String, loop: EventLoop, tasks: Int, operations: Int) async throws
+        -> NopRecord
+    {
         try await spin(loop: loop, tasks: tasks, operations: operations / 10)
         AllocationCounter.start()
         let cpu0 = loop.threadCPUNanoseconds
@@ -70,8 +87,9 @@ struct NopCommand: AsyncParsableCommand {
         let mallocs = AllocationCounter.stop()
         let total = Double(tasks * operations)
         let nanoseconds = elapsed / .nanoseconds(1)
-        return NopResult(
-            wallNanoseconds: nanoseconds / total, cpuNanoseconds: Double(cpu) / total, mallocs: Double(mallocs) / total)
+        return NopRecord(
+            runtime: runtime, tasks: tasks, nanosecondsPerOperation: nanoseconds / total,
+            cpuNanosecondsPerOperation: Double(cpu) / total, mallocsPerOperation: Double(mallocs) / total)
     }
 
     private static func spin(loop: EventLoop, tasks: Int, operations: Int) async throws {
@@ -86,8 +104,8 @@ struct NopCommand: AsyncParsableCommand {
     }
 
     /// Runs `c-liburing-nop` and reads its one result line.
-    private static func measureC(inFlight: Int, operations: Int) throws -> NopResult {
-        let program = "c-liburing-nop"
+    private static func measureC(inFlight: Int, operations: Int) throws -> NopRecord {
+        let program = cProgram
         let child = try ChildProcess(
             product: program, arguments: ["--operations", String(operations), "--in-flight", String(inFlight)])
         let line = child.readLine() ?? ""
@@ -97,14 +115,7 @@ struct NopCommand: AsyncParsableCommand {
         guard let wall = fields["wall_ns_per_op"].flatMap({ Double($0) }),
             let cpu = fields["cpu_ns_per_op"].flatMap({ Double($0) })
         else { throw BenchError.unexpectedOutput(program, line) }
-        return NopResult(wallNanoseconds: wall, cpuNanoseconds: cpu, mallocs: nil)
+        return NopRecord(
+            runtime: program, tasks: inFlight, nanosecondsPerOperation: wall, cpuNanosecondsPerOperation: cpu)
     }
-}
-
-/// One no-op measurement, per operation: wall time, the issuing thread's CPU time, and
-/// heap allocations (Torus only).
-struct NopResult {
-    var wallNanoseconds: Double
-    var cpuNanoseconds: Double
-    var mallocs: Double?
 }

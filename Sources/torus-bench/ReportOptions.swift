@@ -1,14 +1,18 @@
 import ArgumentParser
 import Foundation
+import TorusBenchCharts
 
-/// `--json FILE` and `--csv FILE`, shared by the scenarios: checked before a session
-/// starts (a typo must not cost a long run), written after every scenario.
+/// `--json FILE`, `--csv FILE` and `--report DIR`, shared by the scenarios: checked
+/// before a session starts (a typo must not cost a long run), written after every
+/// scenario.
 struct ReportOptions: ParsableArguments {
     @Option(help: "Also write every run's figures and the medians to this JSON file.")
     var json: String?
 
     @Option(help: "Also write every run's figures and the medians to this CSV file.")
     var csv: String?
+
+    @OptionGroup var charts: ChartOptions
 
     func validate() throws {
         for (option, path) in [("--json", json), ("--csv", csv)] {
@@ -20,9 +24,51 @@ struct ReportOptions: ParsableArguments {
         }
     }
 
-    /// Writes `report` to the files asked for.
-    func write(_ report: BenchReport<some BenchRecord>) throws {
+    /// Writes `report` to the files asked for, its chart with `--report`, and hands its
+    /// bars to the suite that runs this scenario, if one does (``SuiteBars``).
+    func write(_ report: BenchReport<some ChartedRecord>) throws {
         if let json { try report.writeJSON(to: json) }
         if let csv { try report.writeCSV(to: csv) }
+        let bars = report.medians.map(\.bar)
+        SuiteBars.current?.add(bars)
+        try charts.write(bars, heading: "torus-bench \(report.medians.first?.bar.scenario ?? "")")
+    }
+}
+
+/// `--report DIR`: one SVG chart per scenario and an `index.html` that shows them.
+struct ChartOptions: ParsableArguments {
+    @Option(
+        name: .customLong("report"),
+        help: ArgumentHelp(
+            "Also write an SVG chart per scenario and an index.html to this directory.", valueName: "dir"))
+    var directory: String?
+
+    func validate() throws {
+        guard let directory else { return }
+        if FileManager.default.fileExists(atPath: directory) {
+            guard Self.isWritableDirectory(directory) else {
+                throw ValidationError("--report \(directory): not a writable directory")
+            }
+        } else {
+            let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
+            guard Self.isWritableDirectory(parent) else {
+                throw ValidationError(
+                    "--report \(directory): cannot be created (\(parent) is not a writable directory)")
+            }
+        }
+    }
+
+    /// Whether `path` is a directory this process may write in.
+    private static func isWritableDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            && access(path, W_OK) == 0
+    }
+
+    /// Writes the charts of `bars` and the index, headed by `heading`, when asked to.
+    func write(_ bars: [Bar], heading: String) throws {
+        guard let directory else { return }
+        let note = "Medians, measured side by side on one machine; written \(Date().formatted(.iso8601))."
+        try ChartReport.write(BarChart.charts(of: bars), heading: heading, note: note, to: directory)
     }
 }

@@ -7,10 +7,11 @@ enum ResultTable {
     /// none for that row).
     typealias Reference = (title: String, server: @Sendable (String) -> String?)
 
-    /// Prints one row per server: the median run, the spread of the server's CPU per
-    /// exchange (`unit`: `rt`, `req`; `rate` titles the exchanges/s column) over all runs, the median's ratio to each
-    /// reference's (when that server ran), the median run's latency percentiles, and the
-    /// most allocations any run's window saw.
+    /// Prints one row per server: the median run (`[EchoResult].median`, with the most
+    /// allocations any run's window saw), the spread of the server's CPU per exchange
+    /// (`unit`: `rt`, `req`; `rate` titles the exchanges/s column) over all runs, the
+    /// median's ratio to each reference's (when that server ran), and the median run's
+    /// latency percentiles.
     static func print(
         _ rows: [(server: String, runs: [EchoResult])], rate: String, unit: String, references: [Reference]
     ) {
@@ -33,7 +34,7 @@ enum ResultTable {
                     format: "| %@ | %.0f | %.3f | %.2f-%.2f%@ | %.1f | %.1f | %.1f | %@ | %@ |",
                     row.server, result.roundTripsPerSecond, result.serverCPUMicrosPerRoundTrip, cpu.min()!, cpu.max()!,
                     ratios, result.latency.p50, result.latency.p99, result.latency.p999, calls,
-                    row.runs.compactMap(\.mallocs).max().map(String.init) ?? "-"))
+                    result.mallocs.map(String.init) ?? "-"))
         }
     }
 }

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+
+/// `torus-bench` with no subcommand: every scenario in turn with compact settings
+/// (``SuiteScenario``), each printing its tables as its subcommand does; `--quick` is a
+/// smoke run of everything in under a minute (CI), `--report DIR` charts them all.
+struct SuiteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suite",
+        abstract: "Every scenario in a few minutes (the default): echo, http, file, timers, connections, nop."
+    )
+
+    @Flag(help: "A smoke run of every scenario in under a minute: tiny durations, one run, small counts.")
+    var quick = false
+
+    @Option(
+        name: .customLong("scenario"),
+        help: "Run only this scenario (repeat the option for several; default: all, in the order listed).")
+    var scenarios: [SuiteScenario] = SuiteScenario.allCases
+
+    @OptionGroup var charts: ChartOptions
+
+    func run() async throws {
+        let progress = try ProgressLine.start()
+        defer { progress?.stop() }
+        let chosen = SuiteScenario.allCases.filter(scenarios.contains)
+        // The quick suite's small test file lives in a directory of its own, removed after.
+        let directory = quick ? try Self.temporaryDirectory() : nil
+        defer { if let directory { try? FileManager.default.removeItem(atPath: directory) } }
+        let bars = SuiteBars()
+        var failures: [String] = []
+        var took: [String] = []
+        let start = ContinuousClock.now
+        for (index, scenario) in chosen.enumerated() {
+            let scenarioStart = ContinuousClock.now
+            progress?.begin(
+                "\(scenario.rawValue) (\(index + 1)/\(chosen.count))", seconds: scenario.expectedSeconds(quick: quick),
+                secondsAfter: chosen[(index + 1)...].map { $0.expectedSeconds(quick: quick) }.reduce(0, +))
+            print("\n## \(scenario.rawValue)\n")
+            do {
+                for (command, arguments) in scenario.runs(quick: quick, directory: directory ?? "") {
+                    var parsed = try command.parse(arguments)
+                    try await SuiteBars.$current.withValue(bars) { try await parsed.run() }
+                }
+            } catch {
+                print("\(scenario.rawValue) failed: \(Self.message(for: error))\n")
+                failures.append(scenario.rawValue)
+            }
+            try charts.write(bars.all, heading: quick ? "torus-bench --quick" : "torus-bench")
+            took.append("\(scenario.rawValue) \(Self.minutes(since: scenarioStart))")
+        }
+        print("\nsuite: \(chosen.count) scenarios in \(Self.minutes(since: start)) (\(took.joined(separator: ", ")))")
+        if let directory = charts.directory { print("charts: \(directory)/index.html") }
+        if !failures.isEmpty { throw SuiteFailure(scenarios: failures) }
+    }
+
+    /// The time since `start` as minutes and seconds (`1m05s`).
+    private static func minutes(since start: ContinuousClock.Instant) -> String {
+        let seconds = Int(((ContinuousClock.now - start) / .seconds(1)).rounded())
+        return "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s"
+    }
+
+    /// A new directory under /var/tmp (a real filesystem, where O_DIRECT works), for
+    /// the quick suite's test file.
+    private static func temporaryDirectory() throws -> String {
+        var template = Array("/var/tmp/torus-bench-suite.XXXXXX".utf8CString)
+        guard let path = mkdtemp(&template) else { throw BenchError.fileFailed("/var/tmp", errno) }
+        return String(cString: path)
+    }
+}
+
+/// Why the suite exits non-zero: the scenarios that failed (each said why when it did).
+struct SuiteFailure: Error, CustomStringConvertible {
+    var scenarios: [String]
+
+    var description: String { "failed: \(scenarios.joined(separator: ", "))" }
+}

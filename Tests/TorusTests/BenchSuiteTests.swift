@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// `torus-bench` with no subcommand (the suite), end to end on its cheapest scenarios:
+/// every table printed, the charts and index written with `--report`, bad values refused
+/// before anything runs.
+@Suite(.timeLimit(.minutes(1)))
+struct BenchSuiteTests {
+    @Test func aQuickSuiteWritesATableAndAChartPerScenario() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("torus-suite-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (status, output) = try await runBench([
+            "--quick", "--scenario", "nop", "--scenario", "timers", "--report", directory.path,
+        ])
+        #expect(status == 0, "\(output)")
+        // In the suite's order, not the order asked for.
+        let timers = try #require(output.range(of: "## timers"))
+        let nop = try #require(output.range(of: "## nop"))
+        #expect(timers.lowerBound < nop.lowerBound)
+        #expect(output.contains("| torus-epoll | 1000 |"))
+        #expect(output.contains("c-liburing-nop ns/op"))
+        #expect(output.contains("suite: 2 scenarios in"))
+        // Not a terminal: no progress line.
+        #expect(!output.contains("\u{1B}[K"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(files == ["index.html", "nop.svg", "timers.svg"])
+        let timersChart = try String(contentsOf: directory.appendingPathComponent("timers.svg"), encoding: .utf8)
+        #expect(timersChart.components(separatedBy: "<rect class=\"bar\"").count - 1 == 3)
+    }
+
+    @Test(arguments: [
+        (["--scenario", "echoes"], "The value 'echoes' is invalid for '--scenario <scenario>'"),
+        (["--quick", "--duration", "1"], "Unknown option '--duration'"),
+        (["echo", "--duration", "-1"], "--duration must be positive"),
+        (["timers", "--repeats", "0"], "--repeats must be positive"),
+        (["--report", "/etc/passwd/charts"], "--report /etc/passwd/charts: cannot be created"),
+        (["--report", "/etc/passwd"], "--report /etc/passwd: not a writable directory"),
+    ])
+    func aBadValueIsAClearError(_ arguments: [String], _ message: String) async throws {
+        let (status, output) = try await runBench(arguments)
+        #expect(status == 64)
+        #expect(output.contains(message), "\(output)")
+    }
+
+    /// Runs `torus-bench arguments` to completion, holding the descriptor gate (its
+    /// pipe); returns its exit status and its stdout and stderr together.
+    private func runBench(_ arguments: [String]) async throws -> (Int32, String) {
+        try await withDescriptorGate {
+            let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            let process = Process()
+            let output = Pipe()
+            process.executableURL = products.appendingPathComponent("torus-bench")
+            process.arguments = arguments
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+    }
+}
