@@ -3,12 +3,14 @@ import Foundation
 import Torus
 
 /// `torus-bench http`: HTTP/1.1 keep-alive plaintext (`Hello, World!`, the TechEmpower
-/// plaintext test without pipelining) against the Torus servers and SwiftNIO
-/// (NIOHTTP1), interleaved, with server CPU per request.
+/// plaintext test without pipelining) against the Torus servers, SwiftNIO (NIOHTTP1) and,
+/// when installed, nginx, interleaved, with server CPU per request; driven by our client
+/// and, when installed, by wrk too.
 struct HTTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "http",
-        abstract: "HTTP plaintext requests/s and server CPU per request: Torus vs SwiftNIO, io_uring and epoll."
+        abstract:
+            "HTTP plaintext requests/s and server CPU per request: Torus vs SwiftNIO vs nginx, io_uring and epoll."
     )
 
     @Option(help: "Reactors to measure: io_uring, epoll or both.")
@@ -16,6 +18,15 @@ struct HTTPCommand: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Measure the SwiftNIO (NIOHTTP1) server too.")
     var nio = true
+
+    @Flag(inversion: .prefixedNo, help: "Measure nginx (one process) too, when it is installed.")
+    var nginx = true
+
+    @Flag(inversion: .prefixedNo, help: "Drive every server with wrk (-t1) too, when it is installed.")
+    var wrk = true
+
+    @Flag(help: "Print the nginx configuration the nginx runs use (port 8080, directory /tmp/nginx) and exit.")
+    var printNginxConfig = false
 
     @Option(help: "Concurrent keep-alive connections (repeat the option for several; default: 64 and 512).")
     var connections: [Int] = [64, 512]
@@ -30,54 +41,111 @@ struct HTTPCommand: AsyncParsableCommand {
         }
     }
 
-    /// The servers measured, as the tables name them, with their `serve http` options.
-    private var servers: [(name: String, options: [String])] {
-        var servers = backend.backends.map { backend in
-            (name: Contender.torus(backend).rawValue, options: ["--backend", backend.rawValue])
+    /// A server the scenario measures: its table name and how to start it for a number of
+    /// connections, pinned or not.
+    private struct Server: CustomStringConvertible {
+        var description: String
+        var start: (_ connections: Int, _ pinned: Bool) throws -> ServerUnderTest
+
+        /// The `serve http` child of `name`, with `options`.
+        static func served(_ name: Contender, _ options: [String]) -> Self {
+            Self(description: name.rawValue) { _, pinned in
+                try ServerUnderTest(name: name.rawValue, reportsStatistics: true, pinned: pinned) {
+                    try ChildProcess(product: "torus-bench", arguments: ["serve", "http", "--port", "0"] + options)
+                }
+            }
         }
-        if nio { servers.append((name: Contender.nio.rawValue, options: ["--server", "nio"])) }
-        return servers
     }
 
     func run() async throws {
+        if printNginxConfig {
+            print(Nginx.configuration(port: 8080, directory: "/tmp/nginx", connections: connections[0]), terminator: "")
+            return
+        }
+        var servers = backend.backends.map { Server.served(.torus($0), ["--backend", $0.rawValue]) }
+        if nio { servers.append(.served(.nio, ["--server", "nio"])) }
+        let nginxServer = try (nginx ? Nginx.executable : nil).map(Nginx.init(executable:))
+        defer { nginxServer?.removeDirectory() }
+        if let nginxServer { servers.append(Server(description: Nginx.name, start: nginxServer.start)) }
+        let wrkPath = wrk ? Wrk.executable : nil
+        let skipped = [
+            (nginx && nginxServer == nil, "nginx", "no nginx row"), (wrk && wrkPath == nil, "wrk", "no wrk table"),
+        ]
+        .filter(\.0)
+        if !skipped.isEmpty {
+            print(
+                "\(skipped.map(\.1).joined(separator: " and ")) not installed: skipped"
+                    + " (\(skipped.map(\.2).joined(separator: ", ")))")
+        }
+
         let (client, pin) = try await session.startClient()
-        var records = EchoReport()
+        var records = HTTPReport()
         for connectionCount in connections {
-            let rows = try await measureScenario(connections: connectionCount, client: client, pin: pin)
+            let runs = try await session.interleaved.measure(servers) { server in
+                try await measure(server, connections: connectionCount, wrk: wrkPath, client: client, pin: pin)
+            } describe: { server, result in
+                "\(server) \(connectionCount) connections: \(result.torus.summary)"
+                    + (result.wrk.map { "; \($0.summary)" } ?? "")
+            }
+            let rows = zip(servers, runs).map { server, runs in
+                (server: server.description, runs: runs.map(\.torus), wrkRuns: runs.compactMap(\.wrk))
+            }
+            for row in rows {
+                func record(_ result: EchoResult) -> HTTPRecord {
+                    HTTPRecord(server: row.server, connections: connectionCount, result: result)
+                }
+                records.add(row.runs.map(record), median: record(row.runs.median))
+            }
+            for row in rows where !row.wrkRuns.isEmpty {
+                func record(_ result: WrkResult) -> HTTPRecord {
+                    HTTPRecord(server: row.server, connections: connectionCount, wrk: result)
+                }
+                records.add(row.wrkRuns.map(record), median: record(row.wrkRuns.median))
+            }
             // Written after every scenario, so a long session keeps what it measured.
-            records.add(scenario: "http", connections: connectionCount, size: plaintextBody.utf8.count, rows: rows)
             try report.write(records)
             print()
             print(
                 "http: \(connectionCount) keep-alive connections, GET /plaintext, \(session.duration) s x \(session.repeats)"
                     + " (median), client: one Torus io_uring loop")
+            var references: [ResultTable.Reference] = [("vs NIO", { _ in Contender.nio.rawValue })]
+            if nginxServer != nil { references.append(("vs nginx", { _ in Nginx.name })) }
             ResultTable.print(
-                rows, rate: "requests/s", unit: "req", references: [("vs NIO", { _ in Contender.nio.rawValue })])
+                rows.map { ($0.server, $0.runs) }, rate: "requests/s", unit: "req", references: references)
+            if wrkPath != nil {
+                print()
+                print(
+                    "http: the same servers, client: wrk -t1 -c\(connectionCount) -d\(wrkSeconds)s --latency"
+                        + " (its latency distribution stops at 99 %)")
+                WrkResult.printTable(rows.map { ($0.server, $0.wrkRuns) })
+            }
             print()
         }
         await client.shutdown()
     }
 
-    /// Runs every server `--repeats` times, interleaved, with `connections` clients.
-    private func measureScenario(connections: Int, client: EventLoop, pin: Bool) async throws -> [(
-        server: String, runs: [EchoResult]
-    )] {
-        let servers = servers
-        var rows = servers.map { (server: $0.name, runs: [EchoResult]()) }
-        for round in 1...session.repeats {
-            for (index, server) in servers.enumerated() {
-                let running = try ServerUnderTest(name: server.name, reportsStatistics: true, pinned: pin) {
-                    try ChildProcess(product: "torus-bench", arguments: ["serve", "http", "--port", "0"] + server.options)
-                }
-                let load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
-                    HTTPSession()
-                }
-                let result = await measureRun(running, load: load, warmup: session.warmup, duration: session.duration)
-                try running.stop()
-                rows[index].runs.append(result)
-                print("round \(round) \(server.name) \(connections) connections: \(result.summary)")
+    /// wrk's run length: `--duration` in whole seconds, as wrk takes it.
+    private var wrkSeconds: Int { max(1, Int(session.duration.rounded(.up))) }
+
+    /// One run of `server` with `connections` clients: our client (after `--warmup`), then
+    /// wrk when it is installed, on the same warm server.
+    private func measure(_ server: Server, connections: Int, wrk: String?, client: EventLoop, pin: Bool)
+        async throws -> (torus: EchoResult, wrk: WrkResult?)
+    {
+        let running = try server.start(connections, pin)
+        do {
+            let load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
+                HTTPSession()
             }
+            let result = await measureRun(running, load: load, warmup: session.warmup, duration: session.duration)
+            let wrkResult = try wrk.map {
+                try Wrk.run($0, against: running, connections: connections, seconds: wrkSeconds, pinned: pin)
+            }
+            try running.stop()
+            return (result, wrkResult)
+        } catch {
+            try? running.stop()
+            throw error
         }
-        return rows
     }
 }

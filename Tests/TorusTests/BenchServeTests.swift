@@ -94,15 +94,71 @@ struct BenchServeTests {
     @Test func httpWritesEveryRunAndTheMediansToCSV() async throws {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-http-\(getpid()).csv").path
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        let output = try await runBench([
-            "http", "--connections", "2", "--duration", "0.1", "--warmup", "0", "--no-pinning", "--csv", csv,
-        ])
+        // No nginx and no wrk on this PATH, whatever the machine has: the skip path.
+        let output = try await runBench(
+            ["http", "--connections", "2", "--duration", "0.1", "--warmup", "0", "--no-pinning", "--csv", csv],
+            path: "/nonexistent")
+        #expect(output.contains("nginx and wrk not installed: skipped (no nginx row, no wrk table)\n"))
         #expect(output.contains("| swift-nio |"))
+        #expect(!output.contains("| nginx |"))
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
         // Three servers, one run each, then their three medians; no request failed.
         #expect(lines.count == 1 + 3 + 3)
-        #expect(lines.filter { $0.hasPrefix("http,torus-io_uring,2,13,") }.count == 2)
+        #expect(lines.filter { $0.hasPrefix("http,torus,torus-io_uring,2,") }.count == 2)
         #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",0") })
+    }
+
+    @Test func nginxConfigurationIsOneProcessAnsweringHelloWorld() async throws {
+        let output = try await runBench(["http", "--print-nginx-config", "--connections", "2000"])
+        #expect(
+            output == """
+                daemon off;
+                master_process off;
+                worker_processes 1;
+                pid /tmp/nginx/nginx.pid;
+                error_log /tmp/nginx/error.log warn;
+                events {
+                    worker_connections 2064;
+                }
+                http {
+                    access_log off;
+                    keepalive_requests 1000000000;
+                    client_body_temp_path /tmp/nginx/client_body;
+                    proxy_temp_path /tmp/nginx/proxy;
+                    fastcgi_temp_path /tmp/nginx/fastcgi;
+                    uwsgi_temp_path /tmp/nginx/uwsgi;
+                    scgi_temp_path /tmp/nginx/scgi;
+                    server {
+                        listen 127.0.0.1:8080;
+                        location / {
+                            default_type text/plain;
+                            return 200 "Hello, World!";
+                        }
+                    }
+                }
+
+                """)
+    }
+
+    /// nginx as a server and wrk as a client, where both are installed (CI has neither).
+    @Test(.enabled(if: installed("nginx") && installed("wrk")))
+    func httpMeasuresNginxAndDrivesEveryServerWithWrk() async throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-wrk-\(getpid()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let output = try await runBench([
+            "http", "--backend", "io_uring", "--no-nio", "--connections", "2", "--duration", "0.1", "--warmup", "0",
+            "--no-pinning", "--csv", csv,
+        ])
+        #expect(output.contains("| nginx |"))
+        #expect(output.contains("client: wrk -t1 -c2 -d1s --latency"))
+        let medians = try csvMedians(csv)
+        for client in ["torus", "wrk"] {
+            for server in ["torus-io_uring", "nginx"] {
+                let row = medians.first { $0[1] == client && $0[2] == server && $0[3] == "2" }
+                #expect((row.flatMap { Double($0[5]) } ?? 0) > 0, "\(client) -> \(server): \(String(describing: row))")
+                #expect(row?.last == "0", "failures of \(client) -> \(server)")
+            }
+        }
     }
 
     @Test func nopPrintsTorusBesideCLiburing() async throws {
@@ -163,15 +219,17 @@ struct BenchServeTests {
         return rows.filter { $0.count > run && $0[run] == "median" }
     }
 
-    /// Runs `torus-bench arguments` to completion, holding the descriptor gate (its
-    /// pipe); returns its stdout, after checking that it exited 0.
-    private func runBench(_ arguments: [String]) async throws -> String {
+    /// Runs `torus-bench arguments` to completion (with `path` as its PATH, if given),
+    /// holding the descriptor gate (its pipe); returns its stdout, after checking that it
+    /// exited 0.
+    private func runBench(_ arguments: [String], path: String? = nil) async throws -> String {
         try await withDescriptorGate {
             let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             let process = Process()
             let output = Pipe()
             process.executableURL = products.appendingPathComponent("torus-bench")
             process.arguments = arguments
+            if let path { process.environment = ProcessInfo.processInfo.environment.merging(["PATH": path]) { $1 } }
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -181,4 +239,10 @@ struct BenchServeTests {
             return text
         }
     }
+}
+
+/// Whether the program `name` is installed (on PATH).
+private func installed(_ name: String) -> Bool {
+    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        .contains { access("\($0)/\(name)", X_OK) == 0 }
 }
