@@ -40,16 +40,16 @@ enum SuiteScenario: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// About how many seconds the scenario takes (for the progress line): its runs, each
-    /// measured window with its warm-up, start and stop.
+    /// measured window with its warm-up, start and stop (as measured on a busy 2-core VM).
     func expectedSeconds(quick: Bool) -> Double {
         let repeats = quick ? 1.0 : 3
         switch self {
-        case .echo: return 3 * 5 * repeats * (quick ? 0.6 : 2.5)
-        case .http: return 2 * 4 * repeats * (quick ? 1.7 : 3.2)
-        case .file: return 2 * 4 * repeats * (quick ? 0.6 : 1.5) + (quick ? 1 : 2)
-        case .timers: return 3 * repeats * (quick ? 0.4 : 1.8)
-        case .connections: return 5 * (quick ? 0.4 : 2)
-        case .nop: return quick ? 1 : 4
+        case .echo: return 3 * 5 * repeats * (quick ? 0.4 : 2.1)
+        case .http: return 2 * 4 * repeats * (quick ? 1.5 : 2.7)
+        case .file: return 2 * 4 * repeats * (quick ? 0.4 : 1.2) + 1
+        case .timers: return 3 * repeats * (quick ? 0.1 : 3)
+        case .connections: return 5 * (quick ? 0.1 : 1.6)
+        case .nop: return quick ? 0.5 : 10
         }
     }
 }
