@@ -75,8 +75,8 @@ final class ProgressLine: Sendable {
         return (ends[0], ends[1])
     }
 
-    /// Shows `scenario` (`position` such as `2/6`), expected to take `seconds`, with
-    /// `secondsAfter` to go after it.
+    /// Shows `scenario` (its name and place, such as `http (2/6)`), expected to take
+    /// `seconds`, with `secondsAfter` to go after it.
     func begin(_ scenario: String, seconds: Double, secondsAfter: Double) {
         status.withLock {
             $0 = Status(scenario: scenario, secondsAfter: secondsAfter, scenarioSeconds: seconds)
