@@ -49,7 +49,9 @@ struct SuiteCommand: AsyncParsableCommand {
             try charts.write(bars.all, heading: quick ? "torus-bench --quick" : "torus-bench")
             took.append("\(scenario.rawValue) \(Self.minutes(since: scenarioStart))")
         }
-        print("\nsuite: \(chosen.count) scenarios in \(Self.minutes(since: start)) (\(took.joined(separator: ", ")))")
+        print(
+            "\nsuite: \(chosen.count) scenario\(chosen.count == 1 ? "" : "s") in \(Self.minutes(since: start)) (\(took.joined(separator: ", ")))"
+        )
         if let directory = charts.directory { print("charts: \(directory)/index.html") }
         if !failures.isEmpty { throw SuiteFailure(scenarios: failures) }
     }
