@@ -221,8 +221,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Routes one CQE: the wake read, an operation's result, its linked timeout, or a
-    /// multishot operation's sink. Stale CQEs fail the
-    /// generation check and are counted.
+    /// multishot operation's sink. Stale CQEs fail the generation check and are counted.
     @inline(__always)
     private func dispatch(_ completion: torus_completion) {
         let userData = completion.user_data
