@@ -113,16 +113,17 @@ struct Ring: ~Copyable {
         var timeout = __kernel_timespec(
             tv_sec: Int64(nanoseconds / 1_000_000_000), tv_nsec: Int64(nanoseconds % 1_000_000_000))
         var completion: UnsafeMutablePointer<io_uring_cqe>?
-        _ = enter { io_uring_submit_and_wait_timeout($0, &completion, 1, &timeout, nil) }
+        let queued = io_uring_sq_ready(ring)
+        enterCalls &+= 1
+        _ = io_uring_submit_and_wait_timeout(ring, &completion, 1, &timeout, nil)
+        // It returns no count of SQEs submitted: the SQ ring's head tells what the kernel took.
+        submitted &+= UInt64(queued &- io_uring_sq_ready(ring))
     }
 
-    /// Makes one kernel entry through `call`, counting it and the SQEs the kernel took
-    /// (from the SQ ring itself: `io_uring_submit_and_wait_timeout` returns no count).
     private mutating func enter(_ call: (UnsafeMutablePointer<io_uring>) -> Int32) -> Int32 {
         enterCalls &+= 1
-        let queued = io_uring_sq_ready(ring)
         let result = call(ring)
-        submitted &+= UInt64(queued &- io_uring_sq_ready(ring))
+        if result > 0 { submitted &+= UInt64(result) }
         return result
     }
 
