@@ -69,6 +69,133 @@ struct TimerTests {
         }
     }
 
+    /// A sleep is an entry in the loop's timer heap on both reactors: no SQE reaches the
+    /// kernel (the only SQEs are the wake eventfd's reads, re-armed after each wake-up
+    /// from another thread), and a fired timer leaves no entry behind.
+    @Test(arguments: TestBackend.allCases)
+    func sleepsSubmitNothingToTheKernel(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            // One turn first, which submits the wake read re-armed when the test started.
+            try await loop.sleep(for: .milliseconds(1))
+            let before = await loop.statistics
+            for _ in 0..<10 {
+                try await loop.sleep(for: .milliseconds(1))
+                try await loop.sleep(until: .now + .milliseconds(1))
+            }
+            let after = await loop.statistics
+            #expect(after.operationsSubmitted - before.operationsSubmitted <= after.wakeups - before.wakeups)
+            #expect(after.kernelEnters > before.kernelEnters, "the loop waited in the kernel")
+            #expect(after.timersPending == 0)
+        }
+    }
+
+    /// A sleep whose deadline has passed returns without a system call.
+    @Test(arguments: TestBackend.allCases)
+    func pastDeadlinesMakeNoSystemCall(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let before = await loop.statistics
+            try await loop.sleep(for: .zero)
+            try await loop.sleep(for: .seconds(-1))
+            try await loop.sleep(until: .now - .milliseconds(1))
+            let after = await loop.statistics
+            #expect(after.systemCalls == before.systemCalls)
+            #expect(after.timersPending == 0)
+        }
+    }
+
+    /// A sleep or past-deadline sleep in a cancelled task throws at once.
+    @Test(arguments: TestBackend.allCases)
+    func sleepsInACancelledTaskThrow(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let sleeper = Task(executorPreference: loop) {
+                withUnsafeCurrentTask { $0?.cancel() }
+                await #expect(throws: CancellationError.self) { try await loop.sleep(for: .zero) }
+                await #expect(throws: CancellationError.self) { try await loop.sleep(for: .seconds(60)) }
+            }
+            await sleeper.value
+            #expect(await loop.statistics.operationSlotsInUse == 0)
+        }
+    }
+
+    /// Cancelled sleepers throw CancellationError and release their slots; their heap
+    /// entries go stale and are compacted away long before their 60 s deadlines.
+    @Test(arguments: TestBackend.allCases)
+    func cancelledSleepsReleaseSlotsAndTheirEntriesAreCompacted(_ backend: TestBackend) async throws {
+        let count = 2_000
+        try await withTestLoop(backend) { loop in
+            let cancelled = LoopConfined(0, on: loop)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        do {
+                            try await loop.sleep(for: .seconds(60) + .milliseconds(index))
+                        } catch is CancellationError {
+                            cancelled.value += 1
+                        }
+                    }
+                }
+                let armed = await waitUntil(loop) { $0.operationSlotsInUse == count && $0.timersPending == count }
+                try #require(armed, "not every sleep was armed")
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+            #expect(cancelled.value == count)
+            let statistics = await loop.statistics
+            #expect(statistics.operationSlotsInUse == 0)
+            #expect(statistics.timersPending <= TimerQueue.compactionThreshold)
+        }
+    }
+
+    /// Timed waits that end early (an event set before their 60 s timeout) leave stale
+    /// heap entries; round after round the heap stays bounded and every slot is freed.
+    @Test(arguments: TestBackend.allCases)
+    func earlyFinishedTimedWaitsKeepTheHeapBounded(_ backend: TestBackend) async throws {
+        let waiters = 1_000
+        try await withTestLoop(backend) { loop in
+            let event = try Event(loop: loop)
+            for _ in 0..<5 {
+                try event.clear()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<waiters { group.addTask { try await event.wait(timeout: .seconds(60)) } }
+                    let waiting = await waitUntil(loop) { $0.operationSlotsInUse == waiters }
+                    try #require(waiting, "not every waiter suspended")
+                    #expect(await loop.statistics.timersPending >= waiters)
+                    try event.set()
+                    try await group.waitForAll()
+                }
+                let statistics = await loop.statistics
+                #expect(statistics.operationSlotsInUse == 0)
+                #expect(statistics.timersPending <= TimerQueue.compactionThreshold)
+            }
+        }
+    }
+
+    /// Timed waits still time out when their deadline is an entry among many sleeps.
+    @Test(arguments: TestBackend.allCases)
+    func timedWaitsTimeOutAmongSleeps(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let event = try Event(loop: loop)
+            let order = LoopConfined<[String]>([], on: loop)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await loop.sleep(for: .milliseconds(60))
+                    order.value.append("sleep 60")
+                }
+                group.addTask {
+                    await expectTorusError(.event, .timedOut) { try await event.wait(timeout: .milliseconds(30)) }
+                    order.value.append("wait 30")
+                }
+                group.addTask {
+                    try await loop.sleep(for: .milliseconds(1))
+                    order.value.append("sleep 1")
+                }
+                try await group.waitForAll()
+            }
+            #expect(order.value == ["sleep 1", "wait 30", "sleep 60"])
+            #expect(await loop.statistics.timersPending == 0)
+        }
+    }
+
     /// 10,000 timers created in shuffled order, deadlines 100 µs apart over 1 s, wake in
     /// deadline order.
     ///
@@ -127,8 +254,7 @@ struct TimerTests {
             offset < .milliseconds(100) && offset > .milliseconds(-100),
             "ContinuousClock is not CLOCK_BOOTTIME")
         let worst = try await onSharedCPU(for: .milliseconds(500)) {
-            let timespec = Timeout(at: deadline).timespec
-            let armed = Duration.seconds(timespec.tv_sec) + .nanoseconds(timespec.tv_nsec)
+            let armed = Duration.nanoseconds(Int64(BootClock.nanoseconds(at: deadline)))
             return armed > exact ? armed - exact : exact - armed
         }
         // Deadlines 50 µs apart must keep their order.

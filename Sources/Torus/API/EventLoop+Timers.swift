@@ -1,23 +1,33 @@
 import CLiburing
 
 extension EventLoop {
-    /// Suspends for `duration` on the loop's clock (an io_uring timeout: no thread sleeps).
+    /// Suspends for `duration` on the loop's clock: an entry in the loop's timer heap, on
+    /// both reactors (no thread sleeps, no kernel timer per sleep). A duration of zero or
+    /// less returns at once, without suspending or entering the kernel.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first; `.loopShutDown`.
     public func sleep(for duration: Duration) async throws {
-        try await onLoop(.sleep) { try await wait(Timeout(after: duration)) }
+        try await onLoop(.sleep) {
+            try await sleep(untilNanoseconds: duration > .zero ? BootClock.deadline(after: duration) : 0)
+        }
     }
 
-    /// Suspends until `deadline` (a `ContinuousClock` instant).
+    /// Suspends until `deadline` (a `ContinuousClock` instant); a deadline already passed
+    /// returns at once, without suspending or entering the kernel.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first; `.loopShutDown`.
     public func sleep(until deadline: ContinuousClock.Instant) async throws {
-        try await onLoop(.sleep) { try await wait(Timeout(at: deadline)) }
+        try await onLoop(.sleep) { try await sleep(untilNanoseconds: BootClock.nanoseconds(at: deadline)) }
     }
 
-    private func wait(_ timeout: Timeout) async throws {
+    /// Sleeps until `deadline`, in CLOCK_BOOTTIME nanoseconds.
+    private func sleep(untilNanoseconds deadline: UInt64) async throws {
         try checkUsable(.sleep)
-        let completion = await submit(timeout)
+        if deadline == 0 || deadline <= BootClock.nowNanoseconds {
+            try Task.checkCancellation()
+            return
+        }
+        let completion = await suspendAsWaiter { addTimer(deadline: deadline, id: $0, action: .fire) }
         if completion.result == -ETIME { return }
         _ = try completion.value(.sleep, loop: self)
     }

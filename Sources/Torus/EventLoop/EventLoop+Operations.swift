@@ -52,8 +52,6 @@ extension EventLoop {
             var state = AttemptState()
             reactor.countSystemCall()
             return Completion(result: operation.attempt(&state), flags: 0, cancelled: false, timedOut: false)
-        case .timer(let deadline):
-            return await suspendAsWaiter { reactor.addTimer(deadline: deadline, id: $0, action: .fire) }
         case .blocking(let call):
             // `inFlight`: a pool thread may be using the caller's buffer, so cancelling
             // waits for the call to finish instead of resuming the task early.
@@ -61,7 +59,7 @@ extension EventLoop {
         case .whenReady(let fd, let interest):
             let registered = reactor.register(fd)
             if registered < 0 { return Completion(result: registered, flags: 0, cancelled: false, timedOut: false) }
-            let deadline = timeout.map { Timeout(after: $0).deadlineNanoseconds }
+            let deadline = timeout.map { BootClock.deadline(after: $0) }
             var state = AttemptState()
             // A read waits first when the last one drained the socket (see SelectorReactor).
             var tryNow = interest == .writable || reactor.mayRead(fd)
@@ -78,7 +76,7 @@ extension EventLoop {
                 tryNow = true
                 let readiness = await suspendAsWaiter(cancellable: cancellable) { id in
                     reactor.wait(on: fd, for: interest, id: id) { slots.slot(for: $0) != nil }
-                    if let deadline { reactor.addTimer(deadline: deadline, id: id, action: .timeOut) }
+                    if let deadline { addTimer(deadline: deadline, id: id, action: .timeOut) }
                 }
                 if readiness.result != 0 { return readiness }
             }
@@ -183,20 +181,6 @@ extension EventLoop {
         slot.pointee.result = result
         finishOne(slot, id: id)
         return true
-    }
-
-    /// Selector reactor: a timer came due: a sleep completes, a per-call timeout cancels
-    /// the operation still waiting. Stale timers (their operation finished) are dropped.
-    func expire(_ id: OperationID, action: TimerQueue.Action) {
-        guard let slot = slots.slot(for: id), slot.pointee.continuation != nil else { return }
-        switch action {
-        case .fire:
-            slot.pointee.result = -ETIME
-        case .timeOut:
-            slot.pointee.timedOut = true
-            slot.pointee.result = -ECANCELED
-        }
-        finishOne(slot, id: id)
     }
 
     /// From a pool thread: the blocking call for `id` returned `result`.

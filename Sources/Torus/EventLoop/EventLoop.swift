@@ -28,6 +28,7 @@ public final class EventLoop: @unchecked Sendable {
     let reactor: Reactor
     @exclusivity(unchecked) var slots: OperationSlots
     @exclusivity(unchecked) var ready = Deque<ScheduledJob>()
+    @exclusivity(unchecked) var timers = TimerQueue()
     @exclusivity(unchecked) var counters = LoopStatistics()
     @exclusivity(unchecked) var descriptors: [Int32: Descriptor] = [:]
     @exclusivity(unchecked) var remoteSpare = RemoteWork()
@@ -123,6 +124,7 @@ public final class EventLoop: @unchecked Sendable {
             statistics.systemCalls = selector.systemCalls
         }
         statistics.operationSlotsInUse = slots.inUse
+        statistics.timersPending = timers.count
         statistics.descriptorsOwned = descriptors.count
         return statistics
     }
@@ -181,22 +183,24 @@ public final class EventLoop: @unchecked Sendable {
             {
                 break
             }
+            // Blocks only when no job is ready, and then no later than the earliest timer.
+            let deadline = ready.isEmpty ? (timers.nextDeadline ?? .max) : 0
             switch reactor {
             case .completion(let completion):
-                let reaped = completion.pump(blocking: ready.isEmpty) { dispatch($0) }
+                let reaped = completion.pump(until: deadline) { dispatch($0) }
                 counters.completionsReaped &+= UInt64(reaped)
             case .selector(let selector):
                 let handled = selector.pump(
-                    blocking: ready.isEmpty,
+                    until: deadline,
                     ready: { resumeWaiter($0, result: 0) },
                     multishot: { driveMultishot($0, selector: selector) },
                     wake: {
                         _ = read(wakeFD, wakeBuffer, 8)
                         handleWake()
-                    },
-                    timer: { expire($0.id, action: $0.action) })
+                    })
                 counters.completionsReaped &+= UInt64(handled)
             }
+            expireDueTimers()
         }
         exit()
     }
@@ -216,9 +220,8 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Routes one CQE: the wake read, an operation's result, its linked timeout, a
-    /// waiter's deadline timer, or a multishot operation's sink. Stale CQEs fail the
-    /// generation check and are counted.
+    /// Routes one CQE: the wake read, an operation's result, its linked timeout, or a
+    /// multishot operation's sink. Stale CQEs fail the generation check and are counted.
     @inline(__always)
     private func dispatch(_ completion: torus_completion) {
         let userData = completion.user_data
@@ -237,10 +240,6 @@ public final class EventLoop: @unchecked Sendable {
             finishOne(slot, id: id)
             return
         }
-        if let waiter = slot.pointee.deadlineOf {
-            deadlineTimerCompleted(id, waiter: waiter, result: completion.res)
-            return
-        }
         if let sink = slot.pointee.sink {
             if completion.flags & IORING_CQE_F_MORE == 0 { slots.release(id.index) }
             sink.receive(result: completion.res, flags: completion.flags, loop: self)
@@ -252,7 +251,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Counts one of the slot's expected CQEs; after the last, frees the slot and
-    /// resumes the waiter.
+    /// resumes the waiter. A timer the waiter still had goes stale.
     @inline(__always)
     func finishOne(_ slot: UnsafeMutablePointer<OperationSlot>, id: OperationID) {
         slot.pointee.pendingCompletions &-= 1
@@ -261,7 +260,9 @@ public final class EventLoop: @unchecked Sendable {
             result: slot.pointee.result, flags: slot.pointee.flags,
             cancelled: slot.pointee.cancelRequested, timedOut: slot.pointee.timedOut)
         let continuation = slot.pointee.continuation
+        let timerPending = slot.pointee.timerPending
         slots.release(id.index)
+        if timerPending { timerWentStale() }
         continuation?.resume(returning: completion)
     }
 }

@@ -5,7 +5,8 @@
 public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     /// SQEs the kernel consumed: operations, linked timeouts, cancellations, wake reads.
     public var operationsSubmitted: UInt64 = 0
-    /// CQEs reaped.
+    /// Completions the loop handled: CQEs reaped (io_uring) or readiness events (epoll),
+    /// and timers that fired.
     public var completionsReaped: UInt64 = 0
     /// `io_uring_enter` system calls.
     public var kernelEnters: UInt64 = 0
@@ -22,6 +23,11 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     public var operationSlotsInUse: Int = 0
     /// Descriptors (sockets, files) the loop owns now.
     public var descriptorsOwned: Int = 0
+    /// Entries in the loop's timer heap now (sleeps and waiters' deadlines), counting
+    /// those whose waiter already finished and that wait for their deadline or the next
+    /// rebuild to be dropped. Bounded by twice the timers still pending, or a few
+    /// hundred: a leak check for timeouts on many short waits.
+    public var timersPending: Int = 0
 
     /// Zeroed counters.
     public init() {}
@@ -30,6 +36,6 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) syscalls=\(systemCalls) "
             + "wakeups=\(wakeups) jobs=\(jobsRun) stale=\(staleCompletions) "
-            + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned)"
+            + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned) timers=\(timersPending)"
     }
 }

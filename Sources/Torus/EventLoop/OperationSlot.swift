@@ -14,9 +14,9 @@ struct OperationSlot {
     var pendingCompletions: UInt8 = 0
     var cancelRequested = false
     var timedOut = false
-    /// Set on the timer of a waiter with a deadline (EventLoop+Deadline.swift): the
-    /// waiter its Timeout ends when it fires.
-    var deadlineOf: OperationID?
+    /// The waiter has an entry in the loop's ``TimerQueue`` that has not fired: a sleep
+    /// or a deadline. Released with it set, the entry goes stale.
+    var timerPending = false
     var result: Int32 = 0
     var flags: UInt32 = 0
     var continuation: UnsafeContinuation<Completion, Never>?
@@ -25,7 +25,7 @@ struct OperationSlot {
     /// Selector reactor: the multishot operation to repeat on each readiness edge
     /// (small operations fit the existential's inline buffer: no allocation).
     var multishot: (any IOOperation)?
-    /// Storage the kernel reads at submission: the timeout of a sleep or linked timeout.
+    /// Storage the kernel reads at submission: the duration of a linked timeout.
     var timespec = __kernel_timespec()
     /// Storage for a socket address the kernel reads (connect).
     var address = sockaddr_storage()
@@ -41,7 +41,7 @@ struct OperationSlot {
         pendingCompletions = 0
         cancelRequested = false
         timedOut = false
-        deadlineOf = nil
+        timerPending = false
         result = 0
         flags = 0
         continuation = nil

@@ -28,13 +28,3 @@ enum BlockingCall: @unchecked Sendable {
         }
     }
 }
-
-/// CLOCK_BOOTTIME, the clock of `ContinuousClock` on Linux and of every Torus timer.
-enum BootClock {
-    /// Now, in nanoseconds.
-    static var nowNanoseconds: UInt64 {
-        var now = Glibc.timespec()
-        clock_gettime(CLOCK_BOOTTIME, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
-}

@@ -37,8 +37,6 @@ enum SelectorPlan {
     case immediate
     /// Try now; on EAGAIN wait until `fd` is ready for `interest`, then try again.
     case whenReady(fd: Int32, interest: Interest)
-    /// Fires at a CLOCK_BOOTTIME deadline, in nanoseconds.
-    case timer(deadline: UInt64)
     /// A call that blocks (regular files: epoll cannot wait on them): runs on the
     /// loop's blocking pool.
     case blocking(BlockingCall)

@@ -50,7 +50,7 @@ public enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// Whether this process can use io_uring, decided once: the sysctl, then a real ring
-/// with Torus's flags and the opcodes it needs.
+/// with Torus's flags, the opcodes it needs and wait timeouts (`IORING_FEAT_EXT_ARG`).
 enum IOUringProbe {
     /// Why io_uring cannot be used here, or nil when it can.
     static let unavailability: String? = probe()
@@ -82,7 +82,10 @@ enum IOUringProbe {
             let ring = try Ring(entries: 8, completionEntries: 16)
             var missing: [UInt32] = []
             for opcode in requiredOpcodes where !ring.supports(opcode) { missing.append(opcode.rawValue) }
-            return missing.isEmpty ? nil : "the kernel lacks io_uring opcodes \(missing)"
+            if !missing.isEmpty { return "the kernel lacks io_uring opcodes \(missing)" }
+            // Timers bound the blocking wait with a timeout that needs no SQE (Linux 5.11).
+            if !ring.hasWaitTimeout { return "the kernel lacks IORING_FEAT_EXT_ARG (wait timeouts)" }
+            return nil
         } catch {
             return "io_uring_setup failed: \(error.description) (\(error.rawValue))"
         }

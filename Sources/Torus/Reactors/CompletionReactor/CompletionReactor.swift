@@ -69,11 +69,33 @@ final class CompletionReactor {
         io_uring_sqe_set_data64(sqe, OperationID.wakeUserData)
     }
 
-    /// Submits what is queued, enters the kernel (blocking for a completion only when
-    /// `blocking`), then hands every ready CQE to `handle`. Returns CQEs reaped.
+    /// Submits what is queued and enters the kernel, waiting for a completion until
+    /// `deadline` (CLOCK_BOOTTIME nanoseconds: one already passed polls, `.max` waits
+    /// however long), then hands every ready CQE to `handle`. Returns CQEs reaped.
+    ///
+    /// The loop's timers live in its heap; this wait is what makes them fire on time.
+    /// Its timeout rides on the wait itself (`IORING_ENTER_EXT_ARG`, relative, computed
+    /// here from the CLOCK_BOOTTIME deadline) rather than in one armed absolute
+    /// IORING_OP_TIMEOUT: the same single `io_uring_enter` per blocking turn, but no SQE
+    /// and no CQE per wake-up, and nothing to re-arm or cancel when the earliest deadline
+    /// moves. Reasoned, not measured side by side: a re-armed timeout costs an SQE and a
+    /// CQE whenever the next deadline differs from the armed one, which with 100,000
+    /// spread sleeps is nearly every turn, and a cancel when it moves earlier. The price
+    /// is the relative conversion: a thread preempted between the clock read and the wait
+    /// wakes late by that much, as epoll's wait does. The ring must have
+    /// `IORING_FEAT_EXT_ARG` (Linux 5.11; the probe checks it, else `.automatic` uses
+    /// epoll): without it liburing would queue a timeout SQE per wait.
     @inline(__always)
-    func pump(blocking: Bool, _ handle: (torus_completion) -> Void) -> Int {
-        if blocking { ring.submitAndWait() } else { ring.submitAndPoll() }
+    func pump(until deadline: UInt64, _ handle: (torus_completion) -> Void) -> Int {
+        switch deadline {
+        case .max:
+            ring.submitAndWait()
+        case 0:
+            ring.submitAndPoll()
+        default:
+            let now = BootClock.nowNanoseconds
+            if deadline > now { ring.submitAndWait(nanoseconds: deadline - now) } else { ring.submitAndPoll() }
+        }
         var total = 0
         while true {
             let count = ring.reap(into: completions, max: Self.reapBatch)

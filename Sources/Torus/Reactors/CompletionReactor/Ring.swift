@@ -9,6 +9,8 @@ struct Ring: ~Copyable {
     private let ring: UnsafeMutablePointer<io_uring>
     /// The setup flags the kernel accepted.
     let setupFlags: UInt32
+    /// What the kernel says this ring can do (`IORING_FEAT_*`).
+    let features: UInt32
     /// `io_uring_enter` calls made (submit, wait, or both).
     private(set) var enterCalls: UInt64 = 0
     /// SQEs the kernel consumed.
@@ -39,6 +41,7 @@ struct Ring: ~Copyable {
             if result == 0 {
                 self.ring = ring
                 self.setupFlags = flags
+                self.features = params.features
                 return
             }
             lastError = Errno(rawValue: -result)
@@ -96,6 +99,25 @@ struct Ring: ~Copyable {
     /// Submits what is queued and blocks until at least one CQE is ready.
     mutating func submitAndWait() {
         _ = enter { io_uring_submit_and_wait($0, 1) }
+    }
+
+    /// Whether a wait can carry its own timeout (`IORING_FEAT_EXT_ARG`, Linux 5.11), so
+    /// ``submitAndWait(nanoseconds:)`` needs no SQE. The probe requires it.
+    var hasWaitTimeout: Bool { features & IORING_FEAT_EXT_ARG != 0 }
+
+    /// Submits what is queued and blocks until at least one CQE is ready or `nanoseconds`
+    /// have passed, in one `io_uring_enter` whose timeout travels in its
+    /// `io_uring_getevents_arg` (liburing 2.3 does this, and consumes no SQE, when the
+    /// ring has `IORING_FEAT_EXT_ARG`; without it liburing would queue a timeout SQE).
+    mutating func submitAndWait(nanoseconds: UInt64) {
+        var timeout = __kernel_timespec(
+            tv_sec: Int64(nanoseconds / 1_000_000_000), tv_nsec: Int64(nanoseconds % 1_000_000_000))
+        var completion: UnsafeMutablePointer<io_uring_cqe>?
+        let queued = io_uring_sq_ready(ring)
+        enterCalls &+= 1
+        _ = io_uring_submit_and_wait_timeout(ring, &completion, 1, &timeout, nil)
+        // It returns no count of SQEs submitted: the SQ ring's head tells what the kernel took.
+        submitted &+= UInt64(queued &- io_uring_sq_ready(ring))
     }
 
     private mutating func enter(_ call: (UnsafeMutablePointer<io_uring>) -> Int32) -> Int32 {

@@ -17,8 +17,8 @@ import SystemPackage
 /// which in ping-pong traffic doubled the events each `epoll_wait` returned (measured:
 /// 7.7 µs against C's 5.8 µs of server CPU per echo round trip). Level-triggered would
 /// need the same MOD calls and re-report drained descriptors on every wait.
-/// Timers live in a heap; regular files go to a ``BlockingPool``. Confined to the
-/// loop thread, except the pool.
+/// Timers live in the loop's heap (``TimerQueue``), which bounds each wait; regular
+/// files go to a ``BlockingPool``. Confined to the loop thread, except the pool.
 final class SelectorReactor {
     /// Who waits on one descriptor.
     private struct Waiters {
@@ -42,7 +42,6 @@ final class SelectorReactor {
     private let epollFD: Int32
     private let wakeFD: Int32
     @exclusivity(unchecked) private var waiters: [Waiters] = []
-    @exclusivity(unchecked) private var timers = TimerQueue()
     private let events: UnsafeMutablePointer<epoll_event>
     /// `epoll_pwait2` (nanosecond timeouts) works here; else `epoll_wait`.
     private var hasPwait2 = true
@@ -84,7 +83,7 @@ final class SelectorReactor {
 
     /// A read on `fd` returned EAGAIN or a short count: the next read waits for the
     /// edge that new data brings (edge-triggered epoll queues it even while nobody
-    /// waits, and ``pump(blocking:ready:multishot:wake:timer:)`` sets the hint again).
+    /// waits, and ``pump(until:ready:multishot:wake:)`` sets the hint again).
     @inline(__always)
     func markDrained(_ fd: Int32) { waiters[Int(fd)].mayRead = false }
 
@@ -143,30 +142,21 @@ final class SelectorReactor {
         return entry.readers.all + entry.writers.all + (entry.multishot.map { [$0] } ?? [])
     }
 
-    /// Adds a timer.
-    func addTimer(deadline: UInt64, id: OperationID, action: TimerQueue.Action) {
-        timers.add(deadline: deadline, id: id, action: action)
-    }
-
-    /// Waits for readiness (blocking only when `blocking`, and then no later than the
-    /// next timer), then reports ready waiters, the wake eventfd and due timers.
+    /// Waits for readiness until `deadline` (CLOCK_BOOTTIME nanoseconds: one already
+    /// passed polls, `.max` waits for an event however long), then reports ready
+    /// waiters and the wake eventfd. Returns the events handled.
     func pump(
-        blocking: Bool,
+        until deadline: UInt64,
         ready: (OperationID) -> Void,
         multishot: (OperationID) -> Void,
-        wake: () -> Void,
-        timer: (TimerQueue.Entry) -> Void
+        wake: () -> Void
     ) -> Int {
         var timeout = timespec(tv_sec: 0, tv_nsec: 0)
-        var forever = false
-        if blocking {
-            if let deadline = timers.nextDeadline {
-                let now = BootClock.nowNanoseconds
-                let wait = deadline > now ? deadline - now : 0
-                timeout = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
-            } else {
-                forever = true
-            }
+        let forever = deadline == .max
+        if !forever && deadline > 0 {
+            let now = BootClock.nowNanoseconds
+            let wait = deadline > now ? deadline - now : 0
+            timeout = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
         }
         waits &+= 1
         systemCalls &+= 1
@@ -213,13 +203,6 @@ final class SelectorReactor {
                     waiters[index].watchingOutput = false
                     _ = control(EPOLL_CTL_MOD, fd, output: false)
                 }
-                handled += 1
-            }
-        }
-        if timers.nextDeadline != nil {
-            let now = BootClock.nowNanoseconds
-            while let entry = timers.popDue(now: now) {
-                timer(entry)
                 handled += 1
             }
         }

@@ -1,0 +1,43 @@
+import CLiburing
+
+extension EventLoop {
+    /// Gives waiter `id` a timer due at `deadline` (CLOCK_BOOTTIME nanoseconds) in the
+    /// loop's ``TimerQueue``: no system call, on either reactor.
+    func addTimer(deadline: UInt64, id: OperationID, action: TimerQueue.Action) {
+        slots[id.index].pointee.timerPending = true
+        timers.add(deadline: deadline, id: id, action: action)
+    }
+
+    /// Fires every timer due now; run after each pump of either reactor.
+    @inline(__always)
+    func expireDueTimers() {
+        guard timers.nextDeadline != nil else { return }
+        let now = BootClock.nowNanoseconds
+        while let entry = timers.popDue(now: now) { expire(entry.id, action: entry.action) }
+    }
+
+    /// A timer came due: a sleep completes, a per-call timeout cancels the operation
+    /// still waiting. A stale timer (its waiter finished first) is dropped.
+    private func expire(_ id: OperationID, action: TimerQueue.Action) {
+        guard let slot = slots.slot(for: id), slot.pointee.timerPending else {
+            timers.staleEntryRemoved()
+            return
+        }
+        slot.pointee.timerPending = false
+        counters.completionsReaped &+= 1
+        switch action {
+        case .fire:
+            slot.pointee.result = -ETIME
+        case .timeOut:
+            slot.pointee.timedOut = true
+            slot.pointee.result = -ECANCELED
+        }
+        finishOne(slot, id: id)
+    }
+
+    /// The waiter that had a timer finished before it: its entry is stale. The heap
+    /// may be rebuilt without such entries (``TimerQueue/entryWentStale(isLive:)``).
+    func timerWentStale() {
+        timers.entryWentStale { slots.slot(for: $0.id)?.pointee.timerPending == true }
+    }
+}
