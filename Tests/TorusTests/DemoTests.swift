@@ -12,7 +12,7 @@ struct DemoTests {
         var fastServer = SlowServer()
         fastServer.chunkInterval = .microseconds(500)
         let server = fastServer
-        let reported = ReportedLines()
+        let reported = Recorder()
         let received = try await withTestLoop(backend) { loop in
             try await runDemo(on: loop, server: server) { reported.append($0) }
         }
@@ -48,11 +48,4 @@ struct DemoTests {
             try await serving
         }
     }
-}
-
-/// The lines the demo reported.
-private final class ReportedLines: Sendable {
-    private let storage = Mutex<[String]>([])
-    func append(_ line: String) { storage.withLock { $0.append(line) } }
-    var lines: [String] { storage.withLock { $0 } }
 }

@@ -171,6 +171,13 @@ final class Flag: Sendable {
     var isSet: Bool { storage.load(ordering: .sequentiallyConsistent) }
 }
 
+/// Lines appended from any thread, in order (what a demo reported, the order tasks ran).
+final class Recorder: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ line: String) { storage.withLock { $0.append(line) } }
+    var lines: [String] { storage.withLock { $0 } }
+}
+
 /// Carries a loop out of a closure that throws.
 final class LoopBox: Sendable {
     private let storage = Mutex<EventLoop?>(nil)

@@ -3,7 +3,8 @@ import CLiburing
 extension EventLoop {
     /// Suspends for `duration` on the loop's clock: an entry in the loop's timer heap, on
     /// both reactors (no thread sleeps, no kernel timer per sleep). A duration of zero or
-    /// less returns at once, without suspending or entering the kernel.
+    /// less only yields, as `asyncio.sleep(0)` does: the loop's other ready tasks run
+    /// first, and no timer or system call is made.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first; `.loopShutDown`.
     public func sleep(for duration: Duration) async throws {
@@ -13,7 +14,7 @@ extension EventLoop {
     }
 
     /// Suspends until `deadline` (a `ContinuousClock` instant); a deadline already passed
-    /// returns at once, without suspending or entering the kernel.
+    /// only yields to the loop's other ready tasks, without a timer or system call.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first; `.loopShutDown`.
     public func sleep(until deadline: ContinuousClock.Instant) async throws {
@@ -24,6 +25,7 @@ extension EventLoop {
     private func sleep(untilNanoseconds deadline: UInt64) async throws {
         try checkUsable(.sleep)
         if deadline == 0 || deadline <= BootClock.nowNanoseconds {
+            await Task.yield()
             try Task.checkCancellation()
             return
         }
