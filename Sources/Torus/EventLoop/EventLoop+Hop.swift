@@ -2,23 +2,38 @@ extension EventLoop {
     /// Runs `body` on this loop's thread: directly when already there, otherwise by
     /// hopping with a task executor preference (correct, but it costs a thread hop
     /// each way; pin tasks with ``run(_:)`` to avoid it).
+    ///
+    /// `nonisolated(nonsending)`, as are the operations below it: called from the
+    /// (concurrent) public entry points, they stay on the loop instead of hopping to the
+    /// generic executor at entry and after each call, and every such hop costs a task
+    /// with an executor preference a status-record lock in the runtime.
     @inline(__always)
-    func onLoop<Result>(
-        _ operation: TorusError.Operation, _ body: () async throws -> Result
+    nonisolated(nonsending) func onLoop<Result>(
+        _ operation: TorusError.Operation, _ body: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
         if isCurrent { return try await body() }
         return try await hop(operation, body)
     }
 
     @inline(never)
-    private func hop<Result>(
-        _ operation: TorusError.Operation, _ body: () async throws -> Result
+    private nonisolated(nonsending) func hop<Result>(
+        _ operation: TorusError.Operation, _ body: nonisolated(nonsending) () async throws -> Result
     ) async throws -> Result {
         try checkUsable(operation)
         return try await withTaskExecutorPreference(self) {
             guard isCurrent else { throw TorusError(operation, .loopShutDown) }
             return try await body()
         }
+    }
+
+    /// Runs `body` on this loop from any executor, a caller's actor included: for entry
+    /// points that run on their caller's executor (`nonisolated(nonsending)`) when that
+    /// is not the loop.
+    @concurrent
+    func hopToLoop<Result: Sendable>(
+        _ operation: TorusError.Operation, _ body: @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await onLoop(operation, body)
     }
 
     /// The loop to use: `loop` if given, else the calling thread's loop.
