@@ -2,22 +2,17 @@ extension EventLoop {
     /// Runs `body` on this loop's thread: directly when already there, otherwise by
     /// hopping with a task executor preference (correct, but it costs a thread hop
     /// each way; pin tasks with ``run(_:)`` to avoid it).
-    ///
-    /// `nonisolated(nonsending)`, as are the operations below it: called from the
-    /// (concurrent) public entry points, they stay on the loop instead of hopping to the
-    /// generic executor at entry and after each call, and every such hop costs a task
-    /// with an executor preference a status-record lock in the runtime.
     @inline(__always)
-    nonisolated(nonsending) func onLoop<Result>(
-        _ operation: TorusError.Operation, _ body: nonisolated(nonsending) () async throws -> Result
+    func onLoop<Result>(
+        _ operation: TorusError.Operation, _ body: () async throws -> Result
     ) async throws -> Result {
         if isCurrent { return try await body() }
         return try await hop(operation, body)
     }
 
     @inline(never)
-    private nonisolated(nonsending) func hop<Result>(
-        _ operation: TorusError.Operation, _ body: nonisolated(nonsending) () async throws -> Result
+    private func hop<Result>(
+        _ operation: TorusError.Operation, _ body: () async throws -> Result
     ) async throws -> Result {
         try checkUsable(operation)
         return try await withTaskExecutorPreference(self) {
