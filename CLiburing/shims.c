@@ -1,14 +1,12 @@
-// Most shims are static inline in include/CLiburing.h; the thread-local lives here so
-// every Swift module sees one copy of it.
+// Most shims are static inline in include/CLiburing.h; the thread-local is defined here
+// so every Swift module sees one copy of it.
 #define _GNU_SOURCE
 #include "CLiburing.h"
 #include <sys/syscall.h>
 
-static _Thread_local void *current_loop;
+_Thread_local void *torus_current_loop_storage TORUS_TLS_MODEL;
 
-void *torus_current_loop(void) { return current_loop; }
-
-void torus_set_current_loop(void *loop) { current_loop = loop; }
+void torus_set_current_loop(void *loop) { torus_current_loop_storage = loop; }
 
 void torus_set_thread_name(const char *name) {
     char truncated[16];

@@ -128,8 +128,13 @@ int torus_thread_affinity(uint64_t *mask);
 /// Restricts the calling thread to the CPUs in `mask` (0-63); 0 or -errno.
 int torus_set_thread_affinity(uint64_t mask);
 
+/// Initial-exec: a thread-local read is one load off %fs, not a `__tls_get_addr` call
+/// (the loop checks it several times per operation).
+#define TORUS_TLS_MODEL __attribute__((tls_model("initial-exec")))
+extern _Thread_local void *torus_current_loop_storage TORUS_TLS_MODEL;
+
 /// The event loop running on the calling thread, or NULL (a C thread-local: Swift has none).
-void *torus_current_loop(void);
+static inline void *torus_current_loop(void) { return torus_current_loop_storage; }
 /// Records the event loop that owns the calling thread.
 void torus_set_current_loop(void *loop);
 

@@ -96,7 +96,10 @@ struct NopCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<tasks {
                 group.addTask {
-                    for _ in 0..<operations { try await loop.nop() }
+                    // Each task on the loop's `run`, as a server runs a connection's task.
+                    try await loop.run {
+                        for _ in 0..<operations { try await loop.nop() }
+                    }
                 }
             }
             try await group.waitForAll()

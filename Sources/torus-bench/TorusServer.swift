@@ -40,7 +40,9 @@ final class TorusServer: RunningEchoServer {
     ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for try await connection in listener.connections {
-                group.addTask { await handler(connection) }
+                // The connection's task on the loop's `run`: one cancellation handler for
+                // all of its operations instead of one per operation.
+                group.addTask { _ = try? await connection.loop.run { await handler(connection) } }
             }
         }
     }

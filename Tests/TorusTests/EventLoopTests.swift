@@ -26,6 +26,23 @@ actor LoopActor {
         try await loop.sleep(for: .milliseconds(1))
         return loop.isCurrent
     }
+
+    /// A no-op from inside the actor (the no-op runs where it is called, the loop).
+    func nopThenCheck() async throws -> Bool {
+        try await loop.nop()
+        return loop.isCurrent
+    }
+}
+
+/// A default actor: on Swift's global pool, unless its caller's task prefers a loop.
+actor PoolActor {
+    /// A no-op on `loop` from inside the actor; returns whether the actor's code after it
+    /// ran on the loop thread (from a task on the pool it must not: the no-op hops there
+    /// and back).
+    func nop(on loop: EventLoop) async throws -> Bool {
+        try await loop.nop()
+        return loop.isCurrent
+    }
 }
 
 @Suite(.timeLimit(.minutes(1)))
@@ -277,5 +294,17 @@ struct EventLoopTests {
             }
         }
         #expect(try #require(thrownFrom.get()).isShuttingDown)
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func nopRunsFromActorsOnAndOffTheLoop(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let onLoopActor = try await LoopActor(loop: loop).nopThenCheck()
+            // Called from a task without the loop as its executor preference.
+            let onPoolActor = try await offLoop { try await PoolActor().nop(on: loop) }
+            #expect(onLoopActor)
+            #expect(!onPoolActor)
+            #expect(await loop.statistics.operationSlotsInUse == 0)
+        }
     }
 }

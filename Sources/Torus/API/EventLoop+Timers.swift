@@ -35,10 +35,10 @@ extension EventLoop {
     }
 
     /// One no-op round trip through the kernel: the runtime's own cost per operation.
-    public func nop() async throws {
-        try await onLoop(.nop) {
-            try checkUsable(.nop)
-            _ = try await submit(Nop()).value(.nop, loop: self)
-        }
+    public nonisolated(nonsending) func nop() async throws {
+        // On the loop it runs where it is called, without an executor hop.
+        guard isCurrent else { return try await hopToLoop(.nop) { try await self.nop() } }
+        try checkUsable(.nop)
+        _ = try await submit(Nop()).value(.nop, loop: self)
     }
 }

@@ -87,9 +87,11 @@ public final class TCPConnection: @unchecked Sendable {
     ///   `CancellationError`.
     @inline(__always)
     public func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration? = nil) async throws -> Int {
-        try await loop.onLoop(.read) {
-            Int(try await descriptor.perform(.read, timeout: timeout) { Receive(fd: $0, buffer: buffer) })
+        // On the loop, not through `onLoop`: awaiting its closure costs an executor hop.
+        guard loop.isCurrent else {
+            return try await loop.onLoop(.read) { try await read(into: buffer, timeout: timeout) }
         }
+        return Int(try await descriptor.perform(.read, timeout: timeout) { Receive(fd: $0, buffer: buffer) })
     }
 
     /// Reads up to `maxBytes` bytes (at most 16 MiB per call) into a new array; an empty
@@ -111,13 +113,13 @@ public final class TCPConnection: @unchecked Sendable {
     /// `.system(.brokenPipe)` or `.system(.connectionReset)`, never as SIGPIPE.
     @inline(__always)
     public func write(_ bytes: UnsafeRawBufferPointer, timeout: Duration? = nil) async throws {
-        try await loop.onLoop(.write) {
-            var remaining = bytes
-            while !remaining.isEmpty {
-                let chunk = remaining
-                let sent = try await descriptor.perform(.write, timeout: timeout) { Send(fd: $0, bytes: chunk) }
-                remaining = UnsafeRawBufferPointer(rebasing: remaining[Int(sent)...])
-            }
+        // On the loop, not through `onLoop`: awaiting its closure costs an executor hop.
+        guard loop.isCurrent else { return try await loop.onLoop(.write) { try await write(bytes, timeout: timeout) } }
+        var remaining = bytes
+        while !remaining.isEmpty {
+            let chunk = remaining
+            let sent = try await descriptor.perform(.write, timeout: timeout) { Send(fd: $0, bytes: chunk) }
+            remaining = UnsafeRawBufferPointer(rebasing: remaining[Int(sent)...])
         }
     }
 

@@ -45,7 +45,7 @@ final class Descriptor: @unchecked Sendable {
 
     /// Runs an operation on the descriptor, counting it in flight.
     @inline(__always)
-    func perform<Operation: IOOperation>(
+    nonisolated(nonsending) func perform<Operation: IOOperation>(
         _ operation: TorusError.Operation, timeout: Duration? = nil, _ make: (Int32) -> Operation
     ) async throws -> Int32 {
         let fd = try open(for: operation)

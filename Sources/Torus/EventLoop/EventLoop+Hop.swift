@@ -21,6 +21,16 @@ extension EventLoop {
         }
     }
 
+    /// Runs `body` on this loop from any executor, a caller's actor included: for entry
+    /// points that run on their caller's executor (`nonisolated(nonsending)`) when that
+    /// is not the loop.
+    @concurrent
+    func hopToLoop<Result: Sendable>(
+        _ operation: TorusError.Operation, _ body: @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await onLoop(operation, body)
+    }
+
     /// The loop to use: `loop` if given, else the calling thread's loop.
     static func resolve(_ loop: EventLoop?, for operation: TorusError.Operation) throws(TorusError) -> EventLoop {
         if let loop { return loop }

@@ -15,7 +15,7 @@ extension EventLoop {
     ///
     /// A non-`cancellable` operation (close) runs to completion even in a cancelled task.
     @inline(__always)
-    func submit<Operation: IOOperation>(
+    nonisolated(nonsending) func submit<Operation: IOOperation>(
         _ operation: Operation, timeout: Duration? = nil, cancellable: Bool = true
     ) async -> Completion {
         assert(isCurrent, "operations are submitted on their loop's thread")
@@ -28,7 +28,7 @@ extension EventLoop {
     }
 
     @inline(__always)
-    private func submit<Operation: IOOperation>(
+    private nonisolated(nonsending) func submit<Operation: IOOperation>(
         _ operation: Operation, to reactor: CompletionReactor, timeout: Duration?, cancellable: Bool
     ) async -> Completion {
         // In flight once queued: cancelling sends ASYNC_CANCEL and waits for the CQE.
@@ -40,7 +40,7 @@ extension EventLoop {
     }
 
     @inline(__always)
-    private func submit<Operation: IOOperation>(
+    private nonisolated(nonsending) func submit<Operation: IOOperation>(
         _ operation: Operation, to reactor: SelectorReactor, timeout: Duration?, cancellable: Bool
     ) async -> Completion {
         // As on io_uring, an operation started in a cancelled task does not run.
@@ -140,14 +140,23 @@ extension EventLoop {
     /// An `inFlight` waiter stands for work the kernel or a pool thread is doing with
     /// the caller's memory: cancelling it asks the reactor to cancel that work and
     /// still waits for its completion.
-    /// A non-`cancellable` waiter ignores task cancellation.
+    /// A non-`cancellable` waiter ignores task cancellation. In the task of an
+    /// ``run(_:)`` the cancellation handler is that run's (``TaskCancellationScope``),
+    /// not one added and removed here.
     @inline(__always)
-    func suspendAsWaiter(
+    nonisolated(nonsending) func suspendAsWaiter(
         inFlight: Bool = false, cancellable: Bool = true, _ register: (OperationID) -> Void
     ) async -> Completion {
         assert(isCurrent, "waiters suspend on their loop's thread")
         let id = slots.allocate()
         guard cancellable else { return await suspend(id, inFlight: inFlight, register) }
+        if let scope = TaskCancellationScope.usable(on: self) {
+            // A task cancelled already: the operation sees the flag when it starts.
+            if !scope.begin(id) { cancel(id) }
+            let completion = await suspend(id, inFlight: inFlight, register)
+            scope.end(id)
+            return completion
+        }
         return await withTaskCancellationHandler {
             await suspend(id, inFlight: inFlight, register)
         } onCancel: {
@@ -156,10 +165,12 @@ extension EventLoop {
     }
 
     @inline(__always)
-    private func suspend(
+    private nonisolated(nonsending) func suspend(
         _ id: OperationID, inFlight: Bool, _ register: (OperationID) -> Void
     ) async -> Completion {
-        await withUnsafeContinuation { continuation in
+        // Not `withUnsafeContinuation(isolation:)`, which hops to its isolation before
+        // suspending: on the loop thread already, that hop is a runtime lock for nothing.
+        await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
             let slot = slots[id.index]
             slot.pointee.continuation = continuation
             slot.pointee.pendingCompletions = 1

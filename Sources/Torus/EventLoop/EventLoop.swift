@@ -32,6 +32,9 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var counters = LoopStatistics()
     @exclusivity(unchecked) var descriptors: [Int32: Descriptor] = [:]
     @exclusivity(unchecked) var remoteSpare = RemoteWork()
+    /// The address of the task whose job the loop is running (a task is its own job);
+    /// ``TaskCancellationScope`` compares it with its owner's.
+    @exclusivity(unchecked) var runningTask: UInt = 0
 
     let remote = Mutex(RemoteWork())
     let wakePending = Atomic<Bool>(false)
@@ -98,10 +101,16 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `body` on this loop, with the loop as the task executor preference: the
     /// body and every child task it creates run here without thread hops.
+    ///
+    /// The body's own task gets one cancellation handler for all its operations on this
+    /// loop, which makes each of them cheaper than in a task without one; a child task
+    /// that does many operations can call `run` again to get its own.
     public func run<Result: Sendable>(
         _ body: @Sendable () async throws -> Result
     ) async throws -> Result {
-        try await withTaskExecutorPreference(self, operation: body)
+        try await withTaskExecutorPreference(self) {
+            try await TaskCancellationScope.withScope(on: self, body)
+        }
     }
 
     /// The loop's counters. On the loop this is a plain read; elsewhere it hops there.
@@ -211,6 +220,7 @@ public final class EventLoop: @unchecked Sendable {
         while budget > 0, let scheduled = ready.popFirst() {
             budget -= 1
             counters.jobsRun &+= 1
+            runningTask = unsafeBitCast(scheduled.job, to: UInt.self)
             if scheduled.isolatedToSerialExecutor {
                 scheduled.job.runSynchronously(
                     isolatedTo: serialExecutor.asUnownedSerialExecutor(), taskExecutor: taskExecutor)
