@@ -31,6 +31,8 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var counters = LoopStatistics()
     @exclusivity(unchecked) var descriptors: [Int32: Descriptor] = [:]
     @exclusivity(unchecked) var remoteSpare = RemoteWork()
+    /// Made by the first ``TCPConnection/receive(timeout:_:)`` (EventLoop+ReceiveBuffers.swift).
+    @exclusivity(unchecked) var receiveBufferPool: ReceiveBufferPool?
 
     let remote = Mutex(RemoteWork())
     let wakePending = Atomic<Bool>(false)
@@ -124,6 +126,8 @@ public final class EventLoop: @unchecked Sendable {
         }
         statistics.operationSlotsInUse = slots.inUse
         statistics.descriptorsOwned = descriptors.count
+        statistics.receiveBuffersLent = receiveBufferPool?.lent ?? 0
+        statistics.receiveBufferShortages = receiveBufferPool?.shortages ?? 0
         return statistics
     }
 

@@ -22,6 +22,10 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     public var operationSlotsInUse: Int = 0
     /// Descriptors (sockets, files) the loop owns now.
     public var descriptorsOwned: Int = 0
+    /// Receive-pool buffers lent now (held by ``TCPConnection/receive(timeout:_:)`` bodies).
+    public var receiveBuffersLent: Int = 0
+    /// Receives that found every pool buffer lent and used a temporary buffer.
+    public var receiveBufferShortages: UInt64 = 0
 
     /// Zeroed counters.
     public init() {}
@@ -30,6 +34,7 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) syscalls=\(systemCalls) "
             + "wakeups=\(wakeups) jobs=\(jobsRun) stale=\(staleCompletions) "
-            + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned)"
+            + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned) "
+            + "buffersLent=\(receiveBuffersLent) bufferShortages=\(receiveBufferShortages)"
     }
 }
