@@ -178,3 +178,36 @@ struct ReceiveTests {
         }
     }
 }
+
+/// io_uring without provided-buffer rings (before Linux 5.19): the pool lends from a
+/// stack and each receive holds its buffer while it waits; bytes still arrive exactly.
+@Suite(.timeLimit(.minutes(1)))
+struct ReceiveWithoutBufferRingTests {
+    @Test(arguments: [1, 1024, 5000])
+    func receivedBytesEchoExactly(size: Int) async throws {
+        try await withTestLoop(.ioUring) { loop in
+            guard case .completion(let reactor) = loop.reactor else {
+                Issue.record("an io_uring test loop runs the completion reactor")
+                return
+            }
+            let pool = try ReceiveBufferPool(bufferSize: 1024, count: 2, reactor: reactor, kernelSelects: false)
+            loop.receiveBufferPool = pool
+            #expect(!pool.selectsOnArrival)
+            let pair = try await ConnectedPair.make()
+            let message = randomBytes(size, seed: UInt64(size))
+            try await pair.client.write(message)
+            try pair.client.shutdown(.write)
+            var received: [UInt8] = []
+            var open = true
+            while open {
+                open = try await pair.server.receive(timeout: .seconds(10)) { bytes in
+                    received += bytes
+                    return !bytes.isEmpty
+                }
+            }
+            #expect(received == message)
+            #expect(await loop.statistics.receiveBuffersLent == 0)
+            try await pair.close()
+        }
+    }
+}

@@ -33,8 +33,9 @@ final class ReceiveBufferPool {
     static let group: UInt16 = 0
 
     /// Maps `count` buffers of `bufferSize` bytes and, on io_uring, registers them with
-    /// the kernel as a provided-buffer ring (falling back to a stack when it refuses).
-    init(bufferSize: Int, count: Int, reactor: CompletionReactor?) throws(TorusError) {
+    /// the kernel as a provided-buffer ring (falling back to a stack when it refuses, or
+    /// when `kernelSelects` is false: tests take the fallback path that way).
+    init(bufferSize: Int, count: Int, reactor: CompletionReactor?, kernelSelects: Bool = true) throws(TorusError) {
         self.bufferSize = bufferSize
         self.count = count
         onIOUring = reactor != nil
@@ -42,7 +43,8 @@ final class ReceiveBufferPool {
         self.memory = memory
         let ringBytes = count * MemoryLayout<io_uring_buf>.stride
         kernelRingBytes = ringBytes
-        kernelRing = reactor.flatMap { Self.registerRing(bytes: ringBytes, count: count, reactor: $0) }
+        kernelRing =
+            kernelSelects ? reactor.flatMap { Self.registerRing(bytes: ringBytes, count: count, reactor: $0) } : nil
         if let kernelRing {
             for id in 0..<count { provide(UInt16(id), to: kernelRing) }
         } else {
