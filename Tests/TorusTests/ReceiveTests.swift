@@ -63,6 +63,26 @@ struct ReceiveTests {
     }
 
     @Test(arguments: TestBackend.allCases)
+    func receivingOffTheLoopHopsThere(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let pair = try await ConnectedPair.make()
+            try await pair.server.write([4, 5, 6])
+            let received = try await offLoop {
+                var received: [UInt8] = []
+                while received.count < 3 {
+                    received += try await pair.client.receive(timeout: .seconds(10)) { bytes in
+                        #expect(loop.isCurrent)
+                        return Array(bytes)
+                    }
+                }
+                return received
+            }
+            #expect(received == [4, 5, 6])
+            try await pair.close()
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
     func cancellingABlockedReceiveLosesNoBytes(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let pair = try await ConnectedPair.make()
