@@ -80,6 +80,34 @@ static inline void torus_sqe_set_flags(struct io_uring_sqe *sqe, uint8_t flags) 
     io_uring_sqe_set_flags(sqe, flags);
 }
 
+/// Registers `entries` (a power of two) provided-buffer ring descriptors at `buffers`
+/// as buffer group `group` (IORING_REGISTER_PBUF_RING, Linux 5.19). liburing 2.3 lacks
+/// io_uring_setup_buf_ring, so the caller maps the ring memory itself.
+/// Returns 0 or -errno (-EINVAL on kernels without buffer rings).
+static inline int torus_register_buffer_ring(struct io_uring *ring, struct io_uring_buf_ring *buffers,
+                                             unsigned entries, unsigned short group) {
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.ring_addr = (unsigned long)(uintptr_t)buffers;
+    reg.ring_entries = entries;
+    reg.bgid = group;
+    return io_uring_register_buf_ring(ring, &reg, 0);
+}
+
+/// Hands one buffer to the kernel through a provided-buffer ring of `entries`
+/// descriptors, and publishes it (the tail store has release ordering).
+static inline void torus_buffer_ring_provide(struct io_uring_buf_ring *buffers, void *address, unsigned length,
+                                             unsigned short id, unsigned entries) {
+    io_uring_buf_ring_add(buffers, address, length, id, io_uring_buf_ring_mask(entries), 0);
+    io_uring_buf_ring_advance(buffers, 1);
+}
+
+/// Makes a receive SQE take its buffer from buffer group `group` when data arrives.
+static inline void torus_sqe_select_buffer(struct io_uring_sqe *sqe, unsigned short group) {
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group;
+}
+
 /// Whether this liburing build knows an opcode (the probe API, wrapped for Swift).
 static inline int torus_probe_supports(struct io_uring *ring, int opcode) {
     struct io_uring_probe *probe = io_uring_get_probe_ring(ring);

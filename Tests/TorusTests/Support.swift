@@ -44,19 +44,23 @@ enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 // MARK: - Running a test on a loop
 
 /// Runs `body` on a fresh loop of `backend` (pinned: the body and its child tasks run on
-/// the loop thread), then expects that no operation slot and no descriptor leaked, then
-/// shuts the loop down, also when `body` throws.
+/// the loop thread), then expects that no operation slot, descriptor or receive buffer
+/// leaked, then shuts the loop down, also when `body` throws. `configure` adjusts the
+/// loop's configuration (a small receive pool, say).
 ///
 /// Tests take the descriptor gate shared (see ``DescriptorGate``); the test that lowers
 /// the open-file limit takes it exclusively.
 func withTestLoop<Result: Sendable>(
     _ backend: TestBackend,
     access: DescriptorGate.Access = .shared,
+    configure: (inout EventLoop.Configuration) -> Void = { _ in },
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @Sendable (EventLoop) async throws -> Result
 ) async throws -> Result {
     try await withDescriptorGate(access) {
-        let loop = try backend.makeLoop()
+        var configuration = backend.configuration
+        configure(&configuration)
+        let loop = try EventLoop(configuration: configuration)
         let result: Result
         do {
             result = try await loop.run { try await body(loop) }
@@ -71,7 +75,7 @@ func withTestLoop<Result: Sendable>(
 }
 
 /// Runs `body` holding the descriptor gate. Tests that open descriptors outside
-/// ``withTestLoop(_:access:sourceLocation:_:)`` (a loop's own ring and eventfd count)
+/// ``withTestLoop(_:access:configure:sourceLocation:_:)`` (a loop's own ring and eventfd count)
 /// wrap themselves in it.
 @discardableResult
 func withDescriptorGate<Result>(
@@ -88,7 +92,7 @@ func withDescriptorGate<Result>(
     }
 }
 
-/// Expects the loop to hold no operation slot and own no descriptor.
+/// Expects the loop to hold no operation slot, own no descriptor and lend no receive buffer.
 ///
 /// Handles dropped without `close()` are closed by a task their `deinit` queues on the
 /// loop, so the check lets a bounded number of loop turns pass before it decides.
@@ -97,6 +101,7 @@ func expectNoLeaks(on loop: EventLoop, sourceLocation: SourceLocation = #_source
     #expect(
         statistics.operationSlotsInUse == 0, "leaked operation slots: \(statistics)", sourceLocation: sourceLocation)
     #expect(statistics.descriptorsOwned == 0, "leaked descriptors: \(statistics)", sourceLocation: sourceLocation)
+    #expect(statistics.receiveBuffersLent == 0, "leaked receive buffers: \(statistics)", sourceLocation: sourceLocation)
 }
 
 /// The loop's statistics once no slot or descriptor is in use, or after 100 turns.

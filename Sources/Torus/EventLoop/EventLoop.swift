@@ -35,6 +35,8 @@ public final class EventLoop: @unchecked Sendable {
     /// The address of the task whose job the loop is running (a task is its own job);
     /// ``TaskCancellationScope`` compares it with its owner's.
     @exclusivity(unchecked) var runningTask: UInt = 0
+    /// Made by the first ``TCPConnection/receive(timeout:_:)`` (EventLoop+ReceiveBuffers.swift).
+    @exclusivity(unchecked) var receiveBufferPool: ReceiveBufferPool?
 
     let remote = Mutex(RemoteWork())
     let wakePending = Atomic<Bool>(false)
@@ -135,6 +137,8 @@ public final class EventLoop: @unchecked Sendable {
         statistics.operationSlotsInUse = slots.inUse
         statistics.timersPending = timers.count
         statistics.descriptorsOwned = descriptors.count
+        statistics.receiveBuffersLent = receiveBufferPool?.lent ?? 0
+        statistics.receiveBufferShortages = receiveBufferPool?.shortages ?? 0
         return statistics
     }
 

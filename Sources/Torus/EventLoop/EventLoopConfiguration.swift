@@ -18,6 +18,14 @@ extension EventLoop {
         public var blockingPoolThreads: Int = 4
         /// The loop thread's name, as `top -H` and debuggers show it.
         public var threadName: String = "torus-loop"
+        /// Bytes in each buffer of the loop's receive pool: the most one
+        /// ``TCPConnection/receive(timeout:_:)`` hands over.
+        public var receiveBufferSize: Int = 16384
+        /// Buffers in the loop's receive pool (a power of two, at most 32,768), mapped on
+        /// the first receive. A buffer is lent only while received bytes are handed to the
+        /// caller, so this bounds busy connections, not open ones; past it, receives use
+        /// temporary buffers (``LoopStatistics/receiveBufferShortages``).
+        public var receiveBufferCount: Int = 256
 
         /// The default configuration.
         public init() {}

@@ -28,6 +28,10 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     /// rebuild to be dropped. Bounded by twice the timers still pending, or a few
     /// hundred: a leak check for timeouts on many short waits.
     public var timersPending: Int = 0
+    /// Receive-pool buffers lent now (held by ``TCPConnection/receive(timeout:_:)`` bodies).
+    public var receiveBuffersLent: Int = 0
+    /// Receives that found every pool buffer lent and used a temporary buffer.
+    public var receiveBufferShortages: UInt64 = 0
 
     /// Zeroed counters.
     public init() {}
@@ -36,6 +40,7 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) syscalls=\(systemCalls) "
             + "wakeups=\(wakeups) jobs=\(jobsRun) stale=\(staleCompletions) "
-            + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned) timers=\(timersPending)"
+            + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned) timers=\(timersPending) "
+            + "buffersLent=\(receiveBuffersLent) bufferShortages=\(receiveBufferShortages)"
     }
 }

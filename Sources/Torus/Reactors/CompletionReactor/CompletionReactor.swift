@@ -28,6 +28,13 @@ final class CompletionReactor {
     var enterCalls: UInt64 { ring.enterCalls }
     var submitted: UInt64 { ring.submitted }
 
+    /// Registers a provided-buffer ring with the kernel (see ``ReceiveBufferPool``);
+    /// returns 0 or -errno.
+    func registerBufferRing(_ buffers: UnsafeMutablePointer<io_uring_buf_ring>, entries: UInt32, group: UInt16) -> Int32
+    {
+        ring.registerBufferRing(buffers, entries: entries, group: group)
+    }
+
     /// Queues `operation` under `id`, followed by a linked timeout when `timeout` is set.
     /// The slot provides storage the kernel reads at submission.
     @inline(__always)

@@ -132,6 +132,13 @@ struct Ring: ~Copyable {
         Int(torus_reap_completions(ring, completions, max))
     }
 
+    /// Registers a provided-buffer ring of `entries` descriptors at `buffers` as buffer
+    /// group `group`; returns 0 or -errno.
+    func registerBufferRing(_ buffers: UnsafeMutablePointer<io_uring_buf_ring>, entries: UInt32, group: UInt16) -> Int32
+    {
+        torus_register_buffer_ring(ring, buffers, entries, group)
+    }
+
     /// Whether the kernel supports `opcode` (probed through the ring).
     func supports(_ opcode: io_uring_op) -> Bool {
         torus_probe_supports(ring, Int32(opcode.rawValue)) != 0

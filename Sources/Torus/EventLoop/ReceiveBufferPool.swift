@@ -1,0 +1,141 @@
+import CLiburing
+import Glibc
+
+/// The loop's receive buffers, lent by ``TCPConnection/receive(timeout:_:)`` only while
+/// received bytes are handed to the caller, so an idle connection holds none.
+///
+/// io_uring: the free buffers sit in a provided-buffer ring registered with the kernel
+/// (IORING_REGISTER_PBUF_RING, Linux 5.19); a receive submitted with IOSQE_BUFFER_SELECT
+/// takes one only when data arrives, and its CQE names it. Without kernel support the
+/// free buffers are a stack instead, and a receive holds one while it waits. epoll: the
+/// free buffers are a stack; a receive waits for readability, then reads into the top
+/// one. Memory is mapped once, on first use; pages the kernel never wrote cost no RSS.
+/// Confined to the loop thread.
+final class ReceiveBufferPool {
+    /// Bytes per buffer: the most one receive returns.
+    let bufferSize: Int
+    /// Buffers in the pool (a power of two, for the kernel ring).
+    let count: Int
+    private let memory: UnsafeMutableRawPointer
+    /// io_uring: the registered provided-buffer ring; nil on epoll, or when the kernel
+    /// has no buffer rings.
+    private let kernelRing: UnsafeMutablePointer<io_uring_buf_ring>?
+    private let kernelRingBytes: Int
+    private let onIOUring: Bool
+    /// The free buffers' IDs when there is no kernel ring (the top is lent next).
+    private var free: [UInt16] = []
+    /// Buffers lent now.
+    private(set) var lent = 0
+    /// Receives that found every buffer lent and read into a temporary buffer instead.
+    private(set) var shortages: UInt64 = 0
+
+    /// The buffer group ID receives select from.
+    static let group: UInt16 = 0
+
+    /// Maps `count` buffers of `bufferSize` bytes and, on io_uring, registers them with
+    /// the kernel as a provided-buffer ring (falling back to a stack when it refuses, or
+    /// when `kernelSelects` is false: tests take the fallback path that way).
+    init(bufferSize: Int, count: Int, reactor: CompletionReactor?, kernelSelects: Bool = true) throws(TorusError) {
+        self.bufferSize = bufferSize
+        self.count = count
+        onIOUring = reactor != nil
+        guard let memory = Self.map(bufferSize * count) else { throw TorusError(.read, .system(.last)) }
+        self.memory = memory
+        let ringBytes = count * MemoryLayout<io_uring_buf>.stride
+        kernelRingBytes = ringBytes
+        kernelRing =
+            kernelSelects ? reactor.flatMap { Self.registerRing(bytes: ringBytes, count: count, reactor: $0) } : nil
+        if let kernelRing {
+            for id in 0..<count { provide(UInt16(id), to: kernelRing) }
+        } else {
+            free = (0..<count).reversed().map { UInt16($0) }
+        }
+    }
+
+    deinit {
+        // The loop has exited: no receive is in flight, so the kernel writes nowhere.
+        munmap(memory, bufferSize * count)
+        if let kernelRing { munmap(kernelRing, kernelRingBytes) }
+    }
+
+    /// Whether the kernel picks the buffer when data arrives (io_uring buffer ring).
+    var selectsInKernel: Bool { kernelRing != nil }
+
+    /// Whether a receive takes its buffer only once data has arrived (``PooledReceive``):
+    /// always but on io_uring without buffer rings.
+    var selectsOnArrival: Bool { kernelRing != nil || !onIOUring }
+
+    /// The buffer a selector receive reads into next, without lending it (nil when all
+    /// are lent); ``lendTop()`` lends it once the read has filled it.
+    var top: UnsafeMutableRawBufferPointer? { free.last.map { buffer($0) } }
+
+    /// Lends the buffer the kernel filled (its ID comes from the CQE).
+    func lend(kernelSelected id: UInt16) -> LentBuffer {
+        lent += 1
+        return LentBuffer(bytes: buffer(id), id: id)
+    }
+
+    /// Lends the top free buffer, or, when every buffer is lent, a temporary one (counted
+    /// as a shortage, freed on return).
+    func lendTop() -> LentBuffer {
+        if let id = free.popLast() {
+            lent += 1
+            return LentBuffer(bytes: buffer(id), id: id)
+        }
+        return lendTemporary()
+    }
+
+    /// Lends a temporary buffer: the pool ran dry (io_uring answered ENOBUFS).
+    func lendTemporary() -> LentBuffer {
+        shortages &+= 1
+        return LentBuffer(bytes: .allocate(byteCount: bufferSize, alignment: 16), id: nil)
+    }
+
+    /// Takes back a lent buffer: to the kernel ring or the stack; a temporary one is freed.
+    func giveBack(_ buffer: LentBuffer) {
+        guard let id = buffer.id else {
+            buffer.bytes.deallocate()
+            return
+        }
+        lent -= 1
+        if let kernelRing {
+            provide(id, to: kernelRing)
+        } else {
+            free.append(id)
+        }
+    }
+
+    private func buffer(_ id: UInt16) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: memory + Int(id) * bufferSize, count: bufferSize)
+    }
+
+    private func provide(_ id: UInt16, to ring: UnsafeMutablePointer<io_uring_buf_ring>) {
+        torus_buffer_ring_provide(ring, memory + Int(id) * bufferSize, UInt32(bufferSize), id, UInt32(count))
+    }
+
+    /// Anonymous private memory: zero pages until written, so idle buffers cost no RSS.
+    private static func map(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        return address == MAP_FAILED ? nil : address
+    }
+
+    /// Maps and registers a provided-buffer ring, or returns nil when the kernel refuses
+    /// (before Linux 5.19: EINVAL), so the pool falls back to lending from a stack.
+    private static func registerRing(
+        bytes: Int, count: Int, reactor: CompletionReactor
+    ) -> UnsafeMutablePointer<io_uring_buf_ring>? {
+        guard let address = map(bytes) else { return nil }
+        let ring = address.bindMemory(to: io_uring_buf_ring.self, capacity: 1)
+        if reactor.registerBufferRing(ring, entries: UInt32(count), group: group) != 0 {
+            munmap(address, bytes)
+            return nil
+        }
+        return ring
+    }
+}
+
+/// A buffer ``ReceiveBufferPool`` lent: one of its own (`id`), or a temporary one.
+struct LentBuffer {
+    var bytes: UnsafeMutableRawBufferPointer
+    var id: UInt16?
+}
