@@ -47,7 +47,9 @@ extension Descriptor {
     /// Receives into a buffer of `pool`, chosen once data has arrived where the reactor
     /// allows it; returns the buffer lent (nil when none was filled: end of stream) and
     /// the byte count. The caller gives the buffer back.
-    func receive(from pool: ReceiveBufferPool, timeout: Duration?) async throws -> (LentBuffer?, Int) {
+    nonisolated(nonsending) func receive(
+        from pool: ReceiveBufferPool, timeout: Duration?
+    ) async throws -> (LentBuffer?, Int) {
         if pool.selectsOnArrival {
             let completion = try await complete(.read, timeout: timeout) { PooledReceive(fd: $0, pool: pool) }
             if completion.result != -ENOBUFS {
@@ -75,9 +77,11 @@ extension Descriptor {
     /// (a temporary one when the pool is dry) and receives into it. Kept out of line, so
     /// its copy of the submit path is not in the frame of every waiting receive.
     @inline(never)
-    private func receiveIntoLentBuffer(from pool: ReceiveBufferPool, timeout: Duration?) async throws -> (
-        LentBuffer?, Int
-    ) {
+    private nonisolated(nonsending) func receiveIntoLentBuffer(from pool: ReceiveBufferPool, timeout: Duration?)
+        async throws -> (
+            LentBuffer?, Int
+        )
+    {
         let buffer = pool.lendTop()
         do {
             let count = try await perform(.read, timeout: timeout) { Receive(fd: $0, buffer: buffer.bytes) }

@@ -54,7 +54,7 @@ final class Descriptor: @unchecked Sendable {
     /// Runs an operation on the descriptor, counting it in flight, and returns its raw
     /// completion (for callers that read its flags, such as a selected buffer's ID).
     @inline(__always)
-    func complete<Operation: IOOperation>(
+    nonisolated(nonsending) func complete<Operation: IOOperation>(
         _ operation: TorusError.Operation, timeout: Duration? = nil, _ make: (Int32) -> Operation
     ) async throws(TorusError) -> Completion {
         let fd = try open(for: operation)
