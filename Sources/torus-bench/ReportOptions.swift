@@ -15,7 +15,12 @@ struct ReportOptions: ParsableArguments {
     @OptionGroup var charts: ChartOptions
 
     func validate() throws {
-        for (option, path) in [("--json", json), ("--csv", csv)] {
+        try Self.checkWritable(("--json", json), ("--csv", csv))
+    }
+
+    /// Refuses an output file whose directory cannot be written, naming its option.
+    static func checkWritable(_ files: (option: String, path: String?)...) throws {
+        for (option, path) in files {
             guard let path else { continue }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             guard access(directory, W_OK) == 0 else {

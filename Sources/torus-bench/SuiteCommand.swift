@@ -18,6 +18,8 @@ struct SuiteCommand: AsyncParsableCommand {
         help: "Run only this scenario (repeat the option for several; default: all, in the order listed).")
     var scenarios: [SuiteScenario] = SuiteScenario.allCases
 
+    @OptionGroup var files: SuiteFiles
+
     @OptionGroup var charts: ChartOptions
 
     func run() async throws {
@@ -30,6 +32,7 @@ struct SuiteCommand: AsyncParsableCommand {
         let bars = SuiteBars()
         var failures: [String] = []
         var took: [String] = []
+        var runNames: [String] = []
         let start = ContinuousClock.now
         for (index, scenario) in chosen.enumerated() {
             let scenarioStart = ContinuousClock.now
@@ -38,8 +41,11 @@ struct SuiteCommand: AsyncParsableCommand {
                 secondsAfter: chosen[(index + 1)...].map { $0.expectedSeconds(quick: quick) }.reduce(0, +))
             print("\n## \(scenario.rawValue)\n")
             do {
-                for (command, arguments) in scenario.runs(quick: quick, directory: directory ?? "") {
-                    var parsed = try command.parse(arguments)
+                let runs = scenario.runs(quick: quick, directory: directory ?? "")
+                for (index, (command, arguments)) in runs.enumerated() {
+                    let name = SuiteFiles.runName(scenario, index: index, count: runs.count)
+                    runNames.append(name)
+                    var parsed = try command.parse(arguments + files.arguments(forRun: name))
                     try await SuiteBars.$current.withValue(bars) { try await parsed.run() }
                 }
             } catch {
@@ -47,11 +53,13 @@ struct SuiteCommand: AsyncParsableCommand {
                 failures.append(scenario.rawValue)
             }
             try charts.write(bars.all, heading: quick ? "torus-bench --quick" : "torus-bench")
+            try files.gatherJSON(runs: runNames)
             took.append("\(scenario.rawValue) \(Self.minutes(since: scenarioStart))")
         }
         print(
             "\nsuite: \(chosen.count) scenario\(chosen.count == 1 ? "" : "s") in \(Self.minutes(since: start)) (\(took.joined(separator: ", ")))"
         )
+        files.removeRunJSON(runs: runNames)
         if let directory = charts.directory { print("charts: \(directory)/index.html") }
         if !failures.isEmpty { throw SuiteFailure(scenarios: failures) }
     }

@@ -9,8 +9,11 @@ struct BenchSuiteTests {
     @Test func aQuickSuiteWritesATableAndAChartPerScenario() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("torus-suite-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let json = directory.appendingPathComponent("results.json").path
         let (status, output) = try await runBench([
-            "--quick", "--scenario", "nop", "--scenario", "timers", "--report", directory.path,
+            "--quick", "--scenario", "nop", "--scenario", "timers", "--report", directory.path, "--json", json,
+            "--csv", directory.appendingPathComponent("results.csv").path,
         ])
         #expect(status == 0, "\(output)")
         // In the suite's order, not the order asked for.
@@ -23,7 +26,19 @@ struct BenchSuiteTests {
         // Not a terminal: no progress line.
         #expect(!output.contains("\u{1B}[K"))
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-        #expect(files == ["index.html", "nop.svg", "timers.svg"])
+        #expect(
+            files == [
+                "index.html", "nop.svg", "results.json", "results.nop.csv", "results.timers.csv", "timers.svg",
+            ])
+        // One JSON file, a key per scenario run, each with that run's medians.
+        let gathered = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        #expect(gathered.keys.sorted() == ["nop", "timers"])
+        let timersRuns = try #require(gathered["timers"] as? [String: Any])
+        #expect((timersRuns["medians"] as? [Any])?.count == 3)
+        let timersCSV = try String(
+            contentsOfFile: directory.appendingPathComponent("results.timers.csv").path, encoding: .utf8)
+        #expect(timersCSV.split(separator: "\n").count == 1 + 3 + 3, "header, 3 runs, 3 medians")
         let timersChart = try String(contentsOf: directory.appendingPathComponent("timers.svg"), encoding: .utf8)
         #expect(timersChart.components(separatedBy: "<rect class=\"bar\"").count - 1 == 3)
     }

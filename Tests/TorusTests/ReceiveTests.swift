@@ -134,7 +134,7 @@ struct ReceiveTests {
     /// Every pooled buffer is held by a body that waits: the other connections, with
     /// bytes pending, receive into temporary buffers, and every byte still arrives once.
     @Test(arguments: TestBackend.allCases)
-    func aDryPoolFallsBackToTemporaryBuffersAndLosesNothing(_ backend: TestBackend) async throws {
+    func aDryPoolFallsBackToSpareBuffersAndLosesNothing(_ backend: TestBackend) async throws {
         let connections = 12
         let size = 5000
         try await withTestLoop(backend, configure: Self.smallPool) { loop in
@@ -229,5 +229,25 @@ struct ReceiveWithoutBufferRingTests {
             #expect(await loop.statistics.receiveBuffersLent == 0)
             try await pair.close()
         }
+    }
+}
+
+/// The pool's spare buffers: made when it runs dry, then kept and reused, so a server
+/// past its pool size stops allocating once it has seen its peak.
+@Suite struct ReceiveBufferPoolTests {
+    @Test func spareBuffersAreKeptAndReused() throws {
+        let pool = try ReceiveBufferPool(bufferSize: 64, count: 2, reactor: nil)
+        let pooled = [pool.lendTop(), pool.lendTop()]
+        #expect(pooled.allSatisfy { $0.id != nil } && pool.lent == 2)
+        let spare = pool.lendTop()
+        #expect(spare.id == nil && pool.shortages == 1)
+        pool.giveBack(spare)
+        let again = pool.lendTemporary()
+        #expect(again.bytes.baseAddress == spare.bytes.baseAddress, "the spare was reused, not reallocated")
+        #expect(again.bytes.count == 64 && pool.shortages == 2)
+        pool.giveBack(again)
+        for buffer in pooled { pool.giveBack(buffer) }
+        #expect(pool.lent == 0)
+        #expect(pool.lendTop().id != nil, "pooled buffers are lent before spares")
     }
 }

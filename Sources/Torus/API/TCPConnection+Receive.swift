@@ -13,7 +13,7 @@ extension TCPConnection {
     /// The bytes are valid only inside `body`: the buffer goes back to the pool when
     /// `body` returns or throws. `body` may await (e.g. write the bytes back), but a
     /// buffer held is one other connections cannot use. When every pooled buffer is lent,
-    /// the receive reads into a temporary buffer instead (counted in
+    /// the receive reads into a spare buffer instead (made once and kept; counted in
     /// ``LoopStatistics/receiveBufferShortages``): no bytes are lost and nothing waits
     /// for a buffer to come back.
     ///
@@ -74,7 +74,7 @@ extension Descriptor {
     }
 
     /// Every buffer is lent (ENOBUFS), or io_uring without buffer rings: lends one now
-    /// (a temporary one when the pool is dry) and receives into it. Kept out of line, so
+    /// (a spare one when the pool is dry) and receives into it. Kept out of line, so
     /// its copy of the submit path is not in the frame of every waiting receive.
     @inline(never)
     private nonisolated(nonsending) func receiveIntoLentBuffer(from pool: ReceiveBufferPool, timeout: Duration?)

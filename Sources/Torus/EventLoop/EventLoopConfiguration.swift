@@ -22,10 +22,13 @@ extension EventLoop {
         /// ``TCPConnection/receive(timeout:_:)`` hands over.
         public var receiveBufferSize: Int = 16384
         /// Buffers in the loop's receive pool (a power of two, at most 32,768), mapped on
-        /// the first receive. A buffer is lent only while received bytes are handed to the
-        /// caller, so this bounds busy connections, not open ones; past it, receives use
-        /// temporary buffers (``LoopStatistics/receiveBufferShortages``).
-        public var receiveBufferCount: Int = 256
+        /// the first receive (16 MiB of address space by default; a page costs RSS only
+        /// once the kernel writes into it). A buffer is lent only while received bytes are
+        /// handed to the caller, so this bounds busy connections, not open ones; past it,
+        /// receives use spare buffers, made on the first shortages and kept
+        /// (``LoopStatistics/receiveBufferShortages``), at the cost of one more kernel
+        /// round trip each on io_uring (the ENOBUFS completion).
+        public var receiveBufferCount: Int = 1024
 
         /// The default configuration.
         public init() {}

@@ -30,7 +30,8 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     public var timersPending: Int = 0
     /// Receive-pool buffers lent now (held by ``TCPConnection/receive(timeout:_:)`` bodies).
     public var receiveBuffersLent: Int = 0
-    /// Receives that found every pool buffer lent and used a temporary buffer.
+    /// Receives that found every pool buffer lent and used a spare buffer (made on the
+    /// first shortages and kept, so the pool grows to the peak instead of allocating).
     public var receiveBufferShortages: UInt64 = 0
 
     /// Zeroed counters.

@@ -26,8 +26,11 @@ final class ReceiveBufferPool {
     private var free: [UInt16] = []
     /// Buffers lent now.
     private(set) var lent = 0
-    /// Receives that found every buffer lent and read into a temporary buffer instead.
+    /// Receives that found every buffer lent and read into a spare buffer instead.
     private(set) var shortages: UInt64 = 0
+    /// Spare buffers, made when the pool ran dry and kept for the next shortage: the
+    /// pool grows to the most receives ever in flight at once, then allocates no more.
+    private var spares: [UnsafeMutableRawBufferPointer] = []
 
     /// The buffer group ID receives select from.
     static let group: UInt16 = 0
@@ -56,6 +59,7 @@ final class ReceiveBufferPool {
         // The loop has exited: no receive is in flight, so the kernel writes nowhere.
         munmap(memory, bufferSize * count)
         if let kernelRing { munmap(kernelRing, kernelRingBytes) }
+        for spare in spares { spare.deallocate() }
     }
 
     /// Whether the kernel picks the buffer when data arrives (io_uring buffer ring).
@@ -75,8 +79,8 @@ final class ReceiveBufferPool {
         return LentBuffer(bytes: buffer(id), id: id)
     }
 
-    /// Lends the top free buffer, or, when every buffer is lent, a temporary one (counted
-    /// as a shortage, freed on return).
+    /// Lends the top free buffer, or, when every buffer is lent, a spare one (counted as
+    /// a shortage).
     func lendTop() -> LentBuffer {
         if let id = free.popLast() {
             lent += 1
@@ -85,16 +89,18 @@ final class ReceiveBufferPool {
         return lendTemporary()
     }
 
-    /// Lends a temporary buffer: the pool ran dry (io_uring answered ENOBUFS).
+    /// Lends a spare buffer, made now if none is free: the pool ran dry (io_uring
+    /// answered ENOBUFS).
     func lendTemporary() -> LentBuffer {
         shortages &+= 1
-        return LentBuffer(bytes: .allocate(byteCount: bufferSize, alignment: 16), id: nil)
+        return LentBuffer(bytes: spares.popLast() ?? .allocate(byteCount: bufferSize, alignment: 16), id: nil)
     }
 
-    /// Takes back a lent buffer: to the kernel ring or the stack; a temporary one is freed.
+    /// Takes back a lent buffer: to the kernel ring or the stack; a spare one to the
+    /// spares, for the next shortage.
     func giveBack(_ buffer: LentBuffer) {
         guard let id = buffer.id else {
-            buffer.bytes.deallocate()
+            spares.append(buffer.bytes)
             return
         }
         lent -= 1
@@ -134,7 +140,7 @@ final class ReceiveBufferPool {
     }
 }
 
-/// A buffer ``ReceiveBufferPool`` lent: one of its own (`id`), or a temporary one.
+/// A buffer ``ReceiveBufferPool`` lent: one of its ring or stack (`id`), or a spare.
 struct LentBuffer {
     var bytes: UnsafeMutableRawBufferPointer
     var id: UInt16?
