@@ -219,25 +219,12 @@ struct BenchServeTests {
         return rows.filter { $0.count > run && $0[run] == "median" }
     }
 
-    /// Runs `torus-bench arguments` to completion (with `path` as its PATH, if given),
-    /// holding the descriptor gate (its pipe); returns its stdout, after checking that it
-    /// exited 0.
+    /// Runs `torus-bench arguments` (with `path` as its PATH, if given); returns its
+    /// stdout, after checking that it exited 0.
     private func runBench(_ arguments: [String], path: String? = nil) async throws -> String {
-        try await withDescriptorGate {
-            let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            let process = Process()
-            let output = Pipe()
-            process.executableURL = products.appendingPathComponent("torus-bench")
-            process.arguments = arguments
-            if let path { process.environment = ProcessInfo.processInfo.environment.merging(["PATH": path]) { $1 } }
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "torus-bench \(arguments): \(text)")
-            return text
-        }
+        let (status, output) = try await runTorusBench(arguments, path: path)
+        #expect(status == 0, "torus-bench \(arguments): \(output)")
+        return output
     }
 }
 

@@ -11,10 +11,11 @@ struct BenchSuiteTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let json = directory.appendingPathComponent("results.json").path
-        let (status, output) = try await runBench([
+        let arguments = [
             "--quick", "--scenario", "nop", "--scenario", "timers", "--report", directory.path, "--json", json,
             "--csv", directory.appendingPathComponent("results.csv").path,
-        ])
+        ]
+        let (status, output) = try await runTorusBench(arguments, withStandardError: true)
         #expect(status == 0, "\(output)")
         // In the suite's order, not the order asked for.
         let timers = try #require(output.range(of: "## timers"))
@@ -52,26 +53,8 @@ struct BenchSuiteTests {
         (["--report", "/etc/passwd"], "--report /etc/passwd: not a writable directory"),
     ])
     func aBadValueIsAClearError(_ arguments: [String], _ message: String) async throws {
-        let (status, output) = try await runBench(arguments)
+        let (status, output) = try await runTorusBench(arguments, withStandardError: true)
         #expect(status == 64)
         #expect(output.contains(message), "\(output)")
-    }
-
-    /// Runs `torus-bench arguments` to completion, holding the descriptor gate (its
-    /// pipe); returns its exit status and its stdout and stderr together.
-    private func runBench(_ arguments: [String]) async throws -> (Int32, String) {
-        try await withDescriptorGate {
-            let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            let process = Process()
-            let output = Pipe()
-            process.executableURL = products.appendingPathComponent("torus-bench")
-            process.arguments = arguments
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
-        }
     }
 }
