@@ -103,24 +103,6 @@ struct TimerTests {
         }
     }
 
-    /// A zero or past-deadline sleep still yields: the loop's other ready tasks run
-    /// before the sleeper goes on (the talk's `sleep(0)`).
-    @Test(arguments: TestBackend.allCases)
-    func zeroSleepsYieldToOtherTasks(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend) { loop in
-            let order = Recorder()
-            await withDiscardingTaskGroup { group in
-                group.addTask {
-                    order.append("first, before sleep(0)")
-                    try? await loop.sleep(for: .zero)
-                    order.append("first, after sleep(0)")
-                }
-                group.addTask { order.append("second") }
-            }
-            #expect(order.lines == ["first, before sleep(0)", "second", "first, after sleep(0)"])
-        }
-    }
-
     /// A sleep or past-deadline sleep in a cancelled task throws at once.
     @Test(arguments: TestBackend.allCases)
     func sleepsInACancelledTaskThrow(_ backend: TestBackend) async throws {
