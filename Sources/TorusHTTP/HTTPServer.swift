@@ -86,7 +86,7 @@ public struct HTTPServer: Sendable {
     /// nginx's lingering close does: the rest of that body is still on its way, and closing
     /// with unread bytes would reset the connection, which can discard the 413 before the
     /// client reads it. So the server half-closes and drains (up to ``maxBodySize`` more
-    /// bytes, a second per read) before the caller closes.
+    /// bytes, for at most 5 seconds in all) before the caller closes.
     private func refuseTooLarge(
         _ connection: TCPConnection, _ codec: HTTPCodec<HTTPServerRequestPart, HTTPServerResponsePart>,
         buffer: UnsafeMutableRawBufferPointer
@@ -95,9 +95,12 @@ public struct HTTPServer: Sendable {
         let head = HTTPResponseHead(version: .http1_1, status: .payloadTooLarge, headers: headers)
         try await connection.write(try codec.encode([.head(head), .end(nil)]))
         try connection.shutdown(.write)
+        let deadline = ContinuousClock.now + .seconds(5)
         var drained = 0
         while drained <= maxBodySize {
-            let count = try await connection.read(into: buffer, timeout: .seconds(1))
+            let left = deadline - .now
+            if left <= .zero { return }
+            let count = try await connection.read(into: buffer, timeout: left)
             if count == 0 { return }
             drained += count
         }

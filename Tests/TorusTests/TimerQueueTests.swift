@@ -21,6 +21,22 @@ struct TimerQueueTests {
         #expect(queue.count == 0 && queue.nextDeadline == nil)
     }
 
+    /// The loop waits for the earliest live timer: stale entries on top (a read that
+    /// finished long before its timeout) are dropped instead of waking it.
+    @Test
+    func theNextLiveDeadlineSkipsStaleEntriesOnTop() {
+        var queue = TimerQueue()
+        for (index, deadline) in [10, 20, 30].enumerated() {
+            queue.add(deadline: UInt64(deadline), id: id(index), action: .timeOut)
+        }
+        let stale: Set<UInt32> = [0, 1]
+        for _ in stale { queue.entryWentStale { !stale.contains($0.id.index) } }
+        #expect(queue.nextLiveDeadline { !stale.contains($0.id.index) } == 30)
+        #expect(queue.count == 1 && queue.staleCount == 0)
+        #expect(queue.popDue(now: 30)?.id == id(2))
+        #expect(queue.nextLiveDeadline { _ in true } == nil)
+    }
+
     /// Stale entries are rebuilt away once they are more than half of a heap above the
     /// threshold; the live ones all stay, in order, and the stale count stays exact.
     @Test

@@ -25,7 +25,7 @@ extension EventLoop {
     /// Sleeps until `deadline`, in CLOCK_BOOTTIME nanoseconds.
     private func sleep(untilNanoseconds deadline: UInt64) async throws {
         try checkUsable(.sleep)
-        if deadline == 0 || deadline <= BootClock.nowNanoseconds {
+        if deadline <= BootClock.nowNanoseconds {
             try Task.checkCancellation()
             return
         }

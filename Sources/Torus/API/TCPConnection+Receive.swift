@@ -30,7 +30,12 @@ extension TCPConnection {
         let pool = try loop.receiveBuffers()
         let (buffer, count) = try await descriptor.receive(from: pool, timeout: timeout)
         guard let buffer else { return try await body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        defer { pool.giveBack(buffer) }
+        defer {
+            // The pool is the loop thread's alone. A body that awaited something else while
+            // the loop exited resumes elsewhere; its buffer then stays out (pooled memory
+            // is unmapped with the loop) rather than racing other returns.
+            if loop.isCurrent { pool.giveBack(buffer) }
+        }
         return try await body(UnsafeRawBufferPointer(rebasing: buffer.bytes[..<count]))
     }
 

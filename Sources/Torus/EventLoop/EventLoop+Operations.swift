@@ -18,7 +18,7 @@ extension EventLoop {
     nonisolated(nonsending) func submit<Operation: IOOperation>(
         _ operation: Operation, timeout: Duration? = nil, cancellable: Bool = true
     ) async -> Completion {
-        assert(isCurrent, "operations are submitted on their loop's thread")
+        precondition(isCurrent, "operations are submitted on their loop's thread")
         switch reactor {
         case .completion(let completion):
             return await submit(operation, to: completion, timeout: timeout, cancellable: cancellable)
@@ -90,7 +90,7 @@ extension EventLoop {
     func submitMultishot<Operation: IOOperation>(
         _ operation: Operation, sink: any CompletionSink, register: (OperationID) -> Void
     ) {
-        assert(isCurrent, "operations are submitted on their loop's thread")
+        precondition(isCurrent, "operations are submitted on their loop's thread")
         let id = slots.allocate()
         let slot = slots[id.index]
         slot.pointee.sink = sink
@@ -147,7 +147,7 @@ extension EventLoop {
     nonisolated(nonsending) func suspendAsWaiter(
         inFlight: Bool = false, cancellable: Bool = true, _ register: (OperationID) -> Void
     ) async -> Completion {
-        assert(isCurrent, "waiters suspend on their loop's thread")
+        precondition(isCurrent, "waiters suspend on their loop's thread")
         let id = slots.allocate()
         guard cancellable else { return await suspend(id, inFlight: inFlight, register) }
         if let scope = TaskCancellationScope.usable(on: self) {

@@ -38,6 +38,17 @@ extension EventLoop {
     /// The waiter that had a timer finished before it: its entry is stale. The heap
     /// may be rebuilt without such entries (``TimerQueue/entryWentStale(isLive:)``).
     func timerWentStale() {
-        timers.entryWentStale { slots.slot(for: $0.id)?.pointee.timerPending == true }
+        timers.entryWentStale(isLive: timerIsLive)
+    }
+
+    /// When the loop must wake for its next timer (CLOCK_BOOTTIME nanoseconds), or nil
+    /// when no timer is waited for; stale entries on top of the heap are dropped first.
+    func nextTimerDeadline() -> UInt64? {
+        timers.nextLiveDeadline(isLive: timerIsLive)
+    }
+
+    /// Whether the waiter of `entry` still waits for it.
+    private func timerIsLive(_ entry: TimerQueue.Entry) -> Bool {
+        slots.slot(for: entry.id)?.pointee.timerPending == true
     }
 }

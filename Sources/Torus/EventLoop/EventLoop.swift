@@ -197,7 +197,7 @@ public final class EventLoop: @unchecked Sendable {
                 break
             }
             // Blocks only when no job is ready, and then no later than the earliest timer.
-            let deadline = ready.isEmpty ? (timers.nextDeadline ?? .max) : 0
+            let deadline = ready.isEmpty ? (nextTimerDeadline() ?? .max) : 0
             switch reactor {
             case .completion(let completion):
                 let reaped = completion.pump(until: deadline) { dispatch($0) }

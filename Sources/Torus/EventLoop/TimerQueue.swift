@@ -54,8 +54,18 @@ struct TimerQueue {
         heap.insert(Entry(deadline: deadline, sequence: sequence, id: id, action: action))
     }
 
-    /// The earliest deadline, if any timer is pending.
+    /// The earliest deadline, if any timer is pending (stale or not).
     var nextDeadline: UInt64? { heap.min?.deadline }
+
+    /// The earliest deadline of a timer `isLive` keeps, after dropping the stale entries
+    /// on top: a finished operation's timeout must not wake the loop for nothing.
+    mutating func nextLiveDeadline(isLive: (Entry) -> Bool) -> UInt64? {
+        while let first = heap.min, !isLive(first) {
+            heap.removeMin()
+            staleCount -= 1
+        }
+        return heap.min?.deadline
+    }
 
     /// Removes and returns the earliest timer if it is due at `now`.
     mutating func popDue(now: UInt64) -> Entry? {
