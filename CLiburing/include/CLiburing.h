@@ -94,6 +94,11 @@ static inline int torus_register_buffer_ring(struct io_uring *ring, struct io_ur
     return io_uring_register_buf_ring(ring, &reg, 0);
 }
 
+/// Takes provided-buffer ring `group` back from the kernel.
+static inline int torus_unregister_buffer_ring(struct io_uring *ring, unsigned short group) {
+    return io_uring_unregister_buf_ring(ring, group);
+}
+
 /// Hands one buffer to the kernel through a provided-buffer ring of `entries`
 /// descriptors, and publishes it (the tail store has release ordering).
 static inline void torus_buffer_ring_provide(struct io_uring_buf_ring *buffers, void *address, unsigned length,

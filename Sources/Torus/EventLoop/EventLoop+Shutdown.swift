@@ -36,6 +36,7 @@ extension EventLoop {
         // not find the number reused by another file.
         for descriptor in descriptors.values { descriptor.closeAtShutdown() }
         descriptors.removeAll()
+        receiveBufferPool?.unregister()
         lifecycle.store(Lifecycle.exited.rawValue, ordering: .relaxed)
         let (jobs, waiters) = remote.withLock { work in
             work.exited = true

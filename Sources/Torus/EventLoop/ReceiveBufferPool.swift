@@ -21,6 +21,8 @@ final class ReceiveBufferPool {
     /// has no buffer rings.
     private let kernelRing: UnsafeMutablePointer<io_uring_buf_ring>?
     private let kernelRingBytes: Int
+    /// The reactor the ring is registered with, kept for ``unregister()``.
+    private let reactor: CompletionReactor?
     private let onIOUring: Bool
     /// The free buffers' IDs when there is no kernel ring (the top is lent next).
     private var free: [UInt16] = []
@@ -42,6 +44,7 @@ final class ReceiveBufferPool {
         self.bufferSize = bufferSize
         self.count = count
         onIOUring = reactor != nil
+        self.reactor = reactor
         guard let memory = Self.map(bufferSize * count) else { throw TorusError(.read, .system(.last)) }
         self.memory = memory
         let ringBytes = count * MemoryLayout<io_uring_buf>.stride
@@ -55,8 +58,19 @@ final class ReceiveBufferPool {
         }
     }
 
+    /// Takes the buffer ring back from the kernel. The loop thread calls it as it exits:
+    /// a SINGLE_ISSUER ring accepts the call only from that thread, and afterwards the
+    /// ring's memory may be unmapped whenever the pool goes, whatever the order in which
+    /// the loop's fields are released.
+    func unregister() {
+        guard let reactor, kernelRing != nil else { return }
+        let result = reactor.unregisterBufferRing(group: Self.group)
+        assert(result == 0, "unregistering the buffer ring failed: \(result)")
+    }
+
     deinit {
-        // The loop has exited: no receive is in flight, so the kernel writes nowhere.
+        // The loop has exited and unregistered the ring: no receive is in flight, so the
+        // kernel writes nowhere.
         munmap(memory, bufferSize * count)
         if let kernelRing { munmap(kernelRing, kernelRingBytes) }
         for spare in spares { spare.deallocate() }

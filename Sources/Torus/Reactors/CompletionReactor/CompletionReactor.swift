@@ -35,6 +35,12 @@ final class CompletionReactor {
         ring.registerBufferRing(buffers, entries: entries, group: group)
     }
 
+    /// Unregisters provided-buffer ring `group`; returns 0 or -errno. On the loop thread
+    /// only (a SINGLE_ISSUER ring refuses registration changes from other threads).
+    func unregisterBufferRing(group: UInt16) -> Int32 {
+        ring.unregisterBufferRing(group: group)
+    }
+
     /// Queues `operation` under `id`, followed by a linked timeout when `timeout` is set.
     /// The slot provides storage the kernel reads at submission.
     @inline(__always)

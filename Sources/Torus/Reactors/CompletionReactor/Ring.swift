@@ -139,6 +139,11 @@ struct Ring: ~Copyable {
         torus_register_buffer_ring(ring, buffers, entries, group)
     }
 
+    /// Unregisters provided-buffer ring `group`; returns 0 or -errno.
+    func unregisterBufferRing(group: UInt16) -> Int32 {
+        torus_unregister_buffer_ring(ring, group)
+    }
+
     /// Whether the kernel supports `opcode` (probed through the ring).
     func supports(_ opcode: io_uring_op) -> Bool {
         torus_probe_supports(ring, Int32(opcode.rawValue)) != 0
