@@ -32,7 +32,7 @@ extension EventLoop {
         _ operation: Operation, to reactor: CompletionReactor, timeout: Duration?, cancellable: Bool
     ) async -> Completion {
         // In flight once queued: cancelling sends ASYNC_CANCEL and waits for the CQE.
-        await suspendAsWaiter(inFlight: true, cancellable: cancellable) { id in
+        await suspendAsWaiterOnLoop(inFlight: true, cancellable: cancellable) { id in
             let slot = slots[id.index]
             reactor.prepare(operation, id: id, slot: slot, timeout: timeout)
             if timeout != nil { slot.pointee.pendingCompletions = 2 }
@@ -55,7 +55,9 @@ extension EventLoop {
         case .blocking(let call):
             // `inFlight`: a pool thread may be using the caller's buffer, so cancelling
             // waits for the call to finish instead of resuming the task early.
-            return await suspendAsWaiter(inFlight: true, cancellable: cancellable) { reactor.pool.submit(call, id: $0) }
+            return await suspendAsWaiterOnLoop(inFlight: true, cancellable: cancellable) {
+                reactor.pool.submit(call, id: $0)
+            }
         case .whenReady(let fd, let interest):
             let registered = reactor.register(fd)
             if registered < 0 { return Completion(result: registered, flags: 0, cancelled: false, timedOut: false) }
@@ -74,7 +76,7 @@ extension EventLoop {
                     if interest == .readable { reactor.markDrained(fd) }
                 }
                 tryNow = true
-                let readiness = await suspendAsWaiter(cancellable: cancellable) { id in
+                let readiness = await suspendAsWaiterOnLoop(inFlight: false, cancellable: cancellable) { id in
                     reactor.wait(on: fd, for: interest, id: id) { slots.slot(for: $0) != nil }
                     if let deadline { addTimer(deadline: deadline, id: id, action: .timeOut) }
                 }
@@ -148,6 +150,16 @@ extension EventLoop {
         inFlight: Bool = false, cancellable: Bool = true, _ register: (OperationID) -> Void
     ) async -> Completion {
         precondition(isCurrent, "waiters suspend on their loop's thread")
+        return await suspendAsWaiterOnLoop(inFlight: inFlight, cancellable: cancellable, register)
+    }
+
+    /// ``suspendAsWaiter(inFlight:cancellable:_:)`` for a caller that has already checked
+    /// it runs on the loop thread (``submit(_:timeout:cancellable:)``): one check per
+    /// operation, not two.
+    @inline(__always)
+    private nonisolated(nonsending) func suspendAsWaiterOnLoop(
+        inFlight: Bool, cancellable: Bool, _ register: (OperationID) -> Void
+    ) async -> Completion {
         let id = slots.allocate()
         guard cancellable else { return await suspend(id, inFlight: inFlight, register) }
         if let scope = TaskCancellationScope.usable(on: self) {

@@ -20,10 +20,10 @@ final class ReceiveBufferPool {
     /// io_uring: the registered provided-buffer ring; nil on epoll, or when the kernel
     /// has no buffer rings.
     private let kernelRing: UnsafeMutablePointer<io_uring_buf_ring>?
-    private let kernelRingBytes: Int
-    /// The reactor the ring is registered with, kept for ``unregister()``.
+    /// The kernel ring's size: one descriptor per buffer.
+    private var kernelRingBytes: Int { Self.ringBytes(count: count) }
+    /// The io_uring reactor (nil on epoll); the kernel ring, if any, is registered with it.
     private let reactor: CompletionReactor?
-    private let onIOUring: Bool
     /// The free buffers' IDs when there is no kernel ring (the top is lent next).
     private var free: [UInt16] = []
     /// Buffers lent now.
@@ -43,14 +43,11 @@ final class ReceiveBufferPool {
     init(bufferSize: Int, count: Int, reactor: CompletionReactor?, kernelSelects: Bool = true) throws(TorusError) {
         self.bufferSize = bufferSize
         self.count = count
-        onIOUring = reactor != nil
         self.reactor = reactor
         guard let memory = Self.map(bufferSize * count) else { throw TorusError(.read, .system(.last)) }
         self.memory = memory
-        let ringBytes = count * MemoryLayout<io_uring_buf>.stride
-        kernelRingBytes = ringBytes
         kernelRing =
-            kernelSelects ? reactor.flatMap { Self.registerRing(bytes: ringBytes, count: count, reactor: $0) } : nil
+            kernelSelects ? reactor.flatMap { Self.registerRing(count: count, reactor: $0) } : nil
         if let kernelRing {
             for id in 0..<count { provide(UInt16(id), to: kernelRing) }
         } else {
@@ -81,7 +78,7 @@ final class ReceiveBufferPool {
 
     /// Whether a receive takes its buffer only once data has arrived (``PooledReceive``):
     /// always but on io_uring without buffer rings.
-    var selectsOnArrival: Bool { kernelRing != nil || !onIOUring }
+    var selectsOnArrival: Bool { kernelRing != nil || reactor == nil }
 
     /// The buffer a selector receive reads into next, without lending it (nil when all
     /// are lent); ``lendTop()`` lends it once the read has filled it.
@@ -142,8 +139,9 @@ final class ReceiveBufferPool {
     /// Maps and registers a provided-buffer ring, or returns nil when the kernel refuses
     /// (before Linux 5.19: EINVAL), so the pool falls back to lending from a stack.
     private static func registerRing(
-        bytes: Int, count: Int, reactor: CompletionReactor
+        count: Int, reactor: CompletionReactor
     ) -> UnsafeMutablePointer<io_uring_buf_ring>? {
+        let bytes = ringBytes(count: count)
         guard let address = map(bytes) else { return nil }
         let ring = address.bindMemory(to: io_uring_buf_ring.self, capacity: 1)
         if reactor.registerBufferRing(ring, entries: UInt32(count), group: group) != 0 {
@@ -152,4 +150,7 @@ final class ReceiveBufferPool {
         }
         return ring
     }
+
+    /// The bytes of a provided-buffer ring of `count` descriptors.
+    private static func ringBytes(count: Int) -> Int { count * MemoryLayout<io_uring_buf>.stride }
 }
