@@ -44,7 +44,7 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
         return TCPConnection(descriptor: accepted)
     }
 
-    func receive(result: Int32, flags: UInt32, loop: EventLoop) {
+    func receive(result: Int32, flags: UInt32, id: OperationID, loop: EventLoop) {
         let ended = flags & IORING_CQE_F_MORE == 0
         if ended { multishot = nil }
         if result >= 0 {

@@ -57,16 +57,32 @@ final class Descriptor: @unchecked Sendable {
     nonisolated(nonsending) func complete<Operation: IOOperation>(
         _ operation: TorusError.Operation, timeout: Duration? = nil, _ make: (Int32) -> Operation
     ) async throws(TorusError) -> Completion {
+        let fd = try begin(operation)
+        let completion = await loop.submit(make(fd), timeout: timeout)
+        end()
+        return completion
+    }
+
+    /// Counts an operation in flight on the descriptor and returns the descriptor, or
+    /// throws when it is closed or the loop shuts down. ``end()`` pairs with it: a close
+    /// waits for the operations begun and not yet ended.
+    @inline(__always)
+    func begin(_ operation: TorusError.Operation) throws(TorusError) -> Int32 {
         let fd = try open(for: operation)
         try loop.checkUsable(operation)
         inFlight += 1
-        let completion = await loop.submit(make(fd), timeout: timeout)
+        return fd
+    }
+
+    /// An operation counted by ``begin(_:)`` has completed; the last one lets a waiting
+    /// close go on.
+    @inline(__always)
+    func end() {
         inFlight -= 1
         if inFlight == 0, let drainWaiter {
             self.drainWaiter = nil
             loop.resumeWaiter(drainWaiter, result: 0)
         }
-        return completion
     }
 
     /// Cancels operations in flight on the descriptor, waits until the kernel (or a pool

@@ -105,11 +105,11 @@ extension EventLoop {
             guard case .whenReady(let fd, _) = operation.selectorPlan else {
                 preconditionFailure("multishot operations wait for readiness")
             }
-            slot.pointee.multishot = operation
+            slot.pointee.sinkOperation = operation
             let registered = selector.register(fd)
             if registered < 0 {
                 slots.release(id.index)
-                sink.receive(result: registered, flags: 0, loop: self)
+                sink.receive(result: registered, flags: 0, id: id, loop: self)
                 return
             }
             selector.setMultishot(on: fd, id: id)
@@ -118,21 +118,24 @@ extension EventLoop {
         }
     }
 
-    /// Selector reactor: repeats a multishot operation's attempt until EAGAIN, handing
-    /// each result to its sink; an error ends it, as it ends an io_uring multishot.
+    /// Selector reactor: repeats a multishot operation's attempt until EAGAIN (or a
+    /// result that proves the descriptor drained), handing each result to its sink; an
+    /// error, or end of stream (0) from a receive, ends it, as it ends an io_uring
+    /// multishot.
     func driveMultishot(_ id: OperationID, selector: SelectorReactor) {
-        while let slot = slots.slot(for: id), let operation = slot.pointee.multishot, let sink = slot.pointee.sink {
+        while let slot = slots.slot(for: id), let operation = slot.pointee.sinkOperation, let sink = slot.pointee.sink {
             var state = AttemptState()
             selector.countSystemCall()
             let result = operation.attempt(&state)
             if result == -EAGAIN || result == -EWOULDBLOCK { return }
-            if result >= 0 {
-                sink.receive(result: result, flags: IORING_CQE_F_MORE, loop: self)
+            if result > 0 || (result == 0 && !operation.endsAtZero) {
+                sink.receive(result: result, flags: IORING_CQE_F_MORE, id: id, loop: self)
+                if operation.drainsReadiness(result) { return }
                 continue
             }
-            if case .whenReady(let fd, _) = operation.selectorPlan { selector.setMultishot(on: fd, id: nil) }
+            if case .whenReady(let fd, _) = operation.selectorPlan { selector.clearMultishot(on: fd, id: id) }
             slots.release(id.index)
-            sink.receive(result: result, flags: 0, loop: self)
+            sink.receive(result: result, flags: 0, id: id, loop: self)
             return
         }
     }
@@ -227,11 +230,11 @@ extension EventLoop {
             completion.prepareCancel(userData: id.userData)
         case .selector(let selector) where slot.pointee.sink != nil:
             let sink = slot.pointee.sink!
-            if case .whenReady(let fd, _) = slot.pointee.multishot?.selectorPlan {
-                selector.setMultishot(on: fd, id: nil)
+            if case .whenReady(let fd, _) = slot.pointee.sinkOperation?.selectorPlan {
+                selector.clearMultishot(on: fd, id: id)
             }
             slots.release(id.index)
-            sink.receive(result: -ECANCELED, flags: 0, loop: self)
+            sink.receive(result: -ECANCELED, flags: 0, id: id, loop: self)
         case .selector where slot.pointee.submitted:
             break  // A pool thread is making the call; its completion resumes the waiter.
         default:

@@ -205,7 +205,7 @@ public final class EventLoop: @unchecked Sendable {
             case .selector(let selector):
                 let handled = selector.pump(
                     until: deadline,
-                    ready: { resumeWaiter($0, result: 0) },
+                    ready: { wakeWaiter($0, selector: selector) },
                     multishot: { driveMultishot($0, selector: selector) },
                     wake: {
                         _ = read(wakeFD, wakeBuffer, 8)
@@ -256,7 +256,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         if let sink = slot.pointee.sink {
             if completion.flags & IORING_CQE_F_MORE == 0 { slots.release(id.index) }
-            sink.receive(result: completion.res, flags: completion.flags, loop: self)
+            sink.receive(result: completion.res, flags: completion.flags, id: id, loop: self)
             return
         }
         slot.pointee.result = completion.res

@@ -28,7 +28,9 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     /// rebuild to be dropped. Bounded by twice the timers still pending, or a few
     /// hundred: a leak check for timeouts on many short waits.
     public var timersPending: Int = 0
-    /// Receive-pool buffers lent now (held by ``TCPConnection/receive(timeout:_:)`` bodies).
+    /// Receive-pool buffers lent now, spares included: held by
+    /// ``TCPConnection/receive(timeout:_:)`` bodies, or by bytes a served connection
+    /// still has to send (``TCPConnection/send(_:)``).
     public var receiveBuffersLent: Int = 0
     /// Receives that found every pool buffer lent and used a spare buffer (made on the
     /// first shortages and kept, so the pool grows to the peak instead of allocating).

@@ -2,9 +2,10 @@ import CLiburing
 
 /// Per-operation state, preallocated and reused: nothing is allocated per operation.
 ///
-/// A slot is either an SQE-backed operation (one CQE, or two with a linked timeout), a
-/// multishot operation whose CQEs go to a ``CompletionSink``, or a pure waiter
-/// completed by the loop itself (an accept waiting for the next connection).
+/// A slot is either an SQE-backed operation a task awaits (one CQE, or two with a
+/// linked timeout), an operation whose CQEs go to a ``CompletionSink`` (multishot, or a
+/// callback operation no task waits for), or a pure waiter completed by the loop itself
+/// (an accept waiting for the next connection).
 struct OperationSlot {
     var generation: UInt32 = 1
     var inUse = false
@@ -20,11 +21,12 @@ struct OperationSlot {
     var result: Int32 = 0
     var flags: UInt32 = 0
     var continuation: UnsafeContinuation<Completion, Never>?
-    /// Receives every CQE of a multishot operation.
+    /// Receives every CQE of a multishot or callback operation.
     var sink: (any CompletionSink)?
-    /// Selector reactor: the multishot operation to repeat on each readiness edge
-    /// (small operations fit the existential's inline buffer: no allocation).
-    var multishot: (any IOOperation)?
+    /// Selector reactor: a sink's operation, repeated on each readiness edge (multishot)
+    /// or tried again when its descriptor is ready (small operations fit the
+    /// existential's inline buffer: no allocation).
+    var sinkOperation: (any IOOperation)?
     /// Storage the kernel reads at submission: the duration of a linked timeout.
     var timespec = __kernel_timespec()
     /// Storage for a socket address the kernel reads (connect).
@@ -46,12 +48,15 @@ struct OperationSlot {
         flags = 0
         continuation = nil
         sink = nil
-        if multishot != nil { multishot = nil }
+        if sinkOperation != nil { sinkOperation = nil }
     }
 }
 
-/// The receiver of a multishot operation's completions (`IORING_CQE_F_MORE`).
+/// The receiver of the completions of operations no task waits for: every CQE of a
+/// multishot operation (`IORING_CQE_F_MORE`), or the one CQE of a callback operation.
 protocol CompletionSink: AnyObject {
-    /// Called on the loop thread for each CQE; the last one lacks `IORING_CQE_F_MORE`.
-    func receive(result: Int32, flags: UInt32, loop: EventLoop)
+    /// Called on the loop thread for each CQE of operation `id`; the last one lacks
+    /// `IORING_CQE_F_MORE`, and by then the slot is free (``EventLoop/cancel(_:)`` on
+    /// `id` does nothing).
+    func receive(result: Int32, flags: UInt32, id: OperationID, loop: EventLoop)
 }

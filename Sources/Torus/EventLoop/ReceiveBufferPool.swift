@@ -26,7 +26,7 @@ final class ReceiveBufferPool {
     private let reactor: CompletionReactor?
     /// The free buffers' IDs when there is no kernel ring (the top is lent next).
     private var free: [UInt16] = []
-    /// Buffers lent now.
+    /// Buffers lent now, spares included.
     private(set) var lent = 0
     /// Receives that found every buffer lent and read into a spare buffer instead.
     private(set) var shortages: UInt64 = 0
@@ -80,9 +80,19 @@ final class ReceiveBufferPool {
     /// always but on io_uring without buffer rings.
     var selectsOnArrival: Bool { kernelRing != nil || reactor == nil }
 
-    /// The buffer a selector receive reads into next, without lending it (nil when all
-    /// are lent); ``lendTop()`` lends it once the read has filled it.
-    var top: UnsafeMutableRawBufferPointer? { free.last.map { buffer($0) } }
+    /// The buffer a selector receive reads into next, without lending it: the top free
+    /// one, or, when every buffer is lent, a spare (made now if none is kept).
+    /// ``lendTop()`` lends that same buffer once the read has filled it, so a receive
+    /// that finds nothing to read holds no buffer, even when the pool is dry.
+    var nextSelectorBuffer: UnsafeMutableRawBufferPointer {
+        if let id = free.last { return buffer(id) }
+        if spares.isEmpty { spares.append(.allocate(byteCount: bufferSize, alignment: 16)) }
+        return spares[spares.count - 1]
+    }
+
+    /// Whether the kernel refused a multishot receive (before Linux 6.0): callback
+    /// connections then receive one operation at a time.
+    var multishotRefused = false
 
     /// Lends the buffer the kernel filled (its ID comes from the CQE).
     func lend(kernelSelected id: UInt16) -> LentBuffer {
@@ -101,20 +111,21 @@ final class ReceiveBufferPool {
     }
 
     /// Lends a spare buffer, made now if none is free: the pool ran dry (io_uring
-    /// answered ENOBUFS).
+    /// answered ENOBUFS, or every stack buffer is lent).
     func lendTemporary() -> LentBuffer {
         shortages &+= 1
+        lent += 1
         return LentBuffer(bytes: spares.popLast() ?? .allocate(byteCount: bufferSize, alignment: 16), id: nil)
     }
 
     /// Takes back a lent buffer: to the kernel ring or the stack; a spare one to the
     /// spares, for the next shortage.
     func giveBack(_ buffer: LentBuffer) {
+        lent -= 1
         guard let id = buffer.id else {
             spares.append(buffer.bytes)
             return
         }
-        lent -= 1
         if let kernelRing {
             provide(id, to: kernelRing)
         } else {

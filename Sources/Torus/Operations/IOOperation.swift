@@ -24,11 +24,18 @@ protocol IOOperation {
     /// the next attempt can wait for an edge instead of trying a call that would return
     /// EAGAIN (a short read does; end of stream does not: it stays readable).
     func drainsReadiness(_ result: Int32) -> Bool
+
+    /// Selector reactor, multishot: whether a result of 0 ends the operation (end of
+    /// stream for a receive), as it ends an io_uring multishot receive.
+    var endsAtZero: Bool { get }
 }
 
 extension IOOperation {
     /// Most results say nothing about what is left to read.
     func drainsReadiness(_ result: Int32) -> Bool { false }
+
+    /// Most results of 0 are values (a descriptor, a count of nothing).
+    var endsAtZero: Bool { false }
 }
 
 /// How the selector reactor runs an operation.

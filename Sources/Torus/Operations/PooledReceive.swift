@@ -2,30 +2,41 @@ import CLiburing
 import Glibc
 
 /// Receives into one of the loop's pooled buffers, chosen only once data has arrived, so
-/// a receive that waits holds no buffer; 0 means the peer closed, -ENOBUFS that every
-/// buffer is lent (nothing was read).
+/// a receive that waits holds no buffer; 0 means the peer closed, -ENOBUFS (io_uring)
+/// that every buffer is lent (nothing was read).
 ///
 /// io_uring: IOSQE_BUFFER_SELECT; the kernel picks a buffer from the pool's ring and the
-/// CQE names it (`IORING_CQE_F_BUFFER`). epoll: the attempt reads into the pool's top
-/// free buffer, which the caller then lends (``ReceiveBufferPool/lendTop()``).
+/// CQE names it (`IORING_CQE_F_BUFFER`). `multishot` keeps the receive armed: one CQE per
+/// arrival, each naming its buffer, until end of stream, an error or a dry pool (Linux
+/// 6.0). epoll: the attempt reads into the pool's next buffer, which the caller then
+/// lends (``ReceiveBufferPool/lendTop()``); a multishot receive repeats on every edge.
 struct PooledReceive: IOOperation {
     var fd: Int32
     /// unowned(unsafe): the loop owns the pool and outlives every operation it runs; a
     /// strong reference would cost a retain and release per receive.
     unowned(unsafe) let pool: ReceiveBufferPool
+    /// Stays armed after each result (a callback connection's receive).
+    var multishot = false
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
-        io_uring_prep_recv(sqe, fd, nil, pool.bufferSize, 0)
+        if multishot {
+            io_uring_prep_recv_multishot(sqe, fd, nil, 0, 0)
+        } else {
+            io_uring_prep_recv(sqe, fd, nil, pool.bufferSize, 0)
+        }
         torus_sqe_select_buffer(sqe, ReceiveBufferPool.group)
     }
 
     var selectorPlan: SelectorPlan { .whenReady(fd: fd, interest: .readable) }
 
     func attempt(_ state: inout AttemptState) -> Int32 {
-        guard let buffer = pool.top else { return -ENOBUFS }
+        let buffer = pool.nextSelectorBuffer
         return .syscallResult(recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)))
     }
 
     /// A short read took everything the socket held (see ``Receive``).
     func drainsReadiness(_ result: Int32) -> Bool { result > 0 && Int(result) < pool.bufferSize }
+
+    /// End of stream ends a multishot receive.
+    var endsAtZero: Bool { true }
 }

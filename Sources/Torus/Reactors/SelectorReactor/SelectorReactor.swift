@@ -129,8 +129,15 @@ final class SelectorReactor {
     }
 
     /// Makes `id` the multishot operation that drains `fd` on each readable edge.
-    func setMultishot(on fd: Int32, id: OperationID?) {
+    func setMultishot(on fd: Int32, id: OperationID) {
         waiters[Int(fd)].multishot = id
+    }
+
+    /// Forgets the multishot operation on `fd` if it is `id` (a callback operation
+    /// waiting on the same descriptor may end without ending it).
+    func clearMultishot(on fd: Int32, id: OperationID) {
+        let index = Int(fd)
+        if index < waiters.count, waiters[index].multishot == id { waiters[index].multishot = nil }
     }
 
     /// The waiters on `fd`, which is being closed; its registration is forgotten.

@@ -1,0 +1,53 @@
+extension TCPConnection {
+    /// Serves the connection with `handler`, without a task: the loop keeps a receive
+    /// armed and calls the handler on its thread with each arrival, until end of stream,
+    /// an error or close (``ConnectionHandler/connectionEnded(_:error:)``).
+    ///
+    /// This is the callback layer for servers that hold many connections: an idle
+    /// served connection costs a few hundred bytes (its objects and one operation slot;
+    /// no task, no buffer), and a round trip resumes no task. Reply with ``send(_:)``.
+    /// The connection stays alive while served; it is released once closed (the
+    /// handler's default `connectionEnded` closes it). Do not also read it with the
+    /// async calls.
+    ///
+    /// - Throws: ``TorusError`` (`.read`): `.notOnLoop` off the loop thread, `.closed`,
+    ///   `.loopShutDown`, `.invalidArgument` when already served or for a bad receive-pool
+    ///   configuration.
+    public func serve(with handler: some ConnectionHandler) throws(TorusError) {
+        guard loop.isCurrent else { throw TorusError(.read, .notOnLoop) }
+        _ = try descriptor.open(for: .read)
+        try loop.checkUsable(.read)
+        guard stream == nil else { throw TorusError(.read, .invalidArgument("the connection is already served")) }
+        let stream = ConnectionStream(connection: self, handler: handler, pool: try loop.receiveBuffers())
+        self.stream = stream
+        stream.armReceive()
+    }
+
+    /// Queues `bytes` to send on a served connection and returns at once: they are
+    /// copied (or, when they are the bytes the handler was just given, kept in their
+    /// receive buffer) and sent in order, one send at a time. A failure reaches the
+    /// handler's ``ConnectionHandler/connectionEnded(_:error:)``, and later calls throw it.
+    ///
+    /// - Throws: ``TorusError`` (`.write`): `.notOnLoop`; `.invalidArgument` when the
+    ///   connection is not served; `.closed` after close or ``closeWhenSent()``; the
+    ///   error a previous send failed with.
+    public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
+        guard loop.isCurrent else { throw TorusError(.write, .notOnLoop) }
+        guard let stream else {
+            throw TorusError(.write, .invalidArgument("send(_:) needs a connection served with serve(with:)"))
+        }
+        try stream.send(bytes)
+    }
+
+    /// Closes a served connection once every byte queued by ``send(_:)`` has been sent
+    /// (or a send failed); returns at once. Closes an unserved connection now. Call it on
+    /// the loop thread; calling it again does nothing.
+    public func closeWhenSent() {
+        precondition(loop.isCurrent, "closeWhenSent() runs on the connection's loop thread")
+        if let stream {
+            stream.closeWhenSent()
+        } else if descriptor.fd >= 0 && !loop.isShuttingDown {
+            loop.start({ try await self.close() }, completion: { _ in })
+        }
+    }
+}
