@@ -22,12 +22,32 @@ struct ServeEchoCommand: AsyncParsableCommand {
         abstract: "TCP echo on 127.0.0.1; prints `listening <port>` when ready."
     )
 
+    /// How the Torus server runs each connection.
+    enum ConnectionAPI: String, ExpressibleByArgument, CaseIterable {
+        /// Without a task: ``TCPConnection/serve(with:)`` and a ``TorusEcho/Handler``.
+        case handler
+        /// In a task per connection: ``TCPConnection/receive(timeout:_:)`` and `write`.
+        case task
+    }
+
     @OptionGroup var options: ServeOptions
+
+    @Option(help: "Torus connections: handler (callbacks, no task; default) or task (one task each).")
+    var connectionAPI: ConnectionAPI = .handler
+
+    func validate() throws {
+        if options.server == .nio, connectionAPI != .handler {
+            throw ValidationError("--connection-api applies to --server torus only")
+        }
+    }
 
     func run() async throws {
         try await options.serve("echo") { port, server, backend in
             switch server {
-            case .torus: try await TorusServer(port: port, backend: backend, handler: TorusEcho.serve)
+            case .torus:
+                try await TorusServer(
+                    port: port, backend: backend,
+                    serving: connectionAPI == .handler ? .handler { TorusEcho.Handler() } : .task(TorusEcho.serve))
             case .nio: try await NIOServer(port: port) { try $0.pipeline.syncOperations.addHandler(EchoHandler()) }
             }
         }
@@ -47,7 +67,7 @@ struct ServeHTTPCommand: AsyncParsableCommand {
     func run() async throws {
         try await options.serve("http") { port, server, backend in
             switch server {
-            case .torus: try await TorusServer(port: port, backend: backend, handler: TorusPlaintext.serve)
+            case .torus: try await TorusServer(port: port, backend: backend, serving: .task(TorusPlaintext.serve))
             case .nio: try await NIOServer(port: port, initializer: NIOPlaintextHandler.configure)
             }
         }

@@ -1,13 +1,24 @@
 import Torus
 
-/// The Torus echo connection: receives into the loop's pooled buffers
-/// (``TCPConnection/receive(timeout:_:)``) and writes back what it received, so an idle
-/// connection holds no buffer. No allocation per round trip.
+/// The Torus echo servers: by default a ``Handler`` serves every connection without a
+/// task (``TCPConnection/serve(with:)``), as SwiftNIO's ``EchoHandler`` does;
+/// `serve echo --connection-api task` runs ``serve(_:)`` in a task per connection instead.
+/// Neither allocates per round trip, and an idle connection holds no buffer.
 enum TorusEcho {
-    /// Echoes until the peer closes or the connection fails, then closes it.
+    /// Sends back what arrives: ``TCPConnection/send(_:)`` of the received bytes sends
+    /// from their receive buffer, without a copy. A failure ends the connection, which
+    /// the default `connectionEnded` closes.
+    final class Handler: ConnectionHandler {
+        func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+            try? connection.send(bytes)
+        }
+    }
+
+    /// Echoes in the connection's own task, receiving into the loop's pooled buffers
+    /// (``TCPConnection/receive(timeout:_:)``), until the peer closes or the connection
+    /// fails, then closes it.
     static func serve(_ connection: TCPConnection) async {
         do {
-            try connection.setOption(.noDelay(true))
             var open = true
             while open {
                 open = try await connection.receive { bytes in

@@ -30,7 +30,6 @@ enum TorusPlaintext {
         defer { answer.deallocate() }
         answer.copyBytes(from: response)
         do {
-            try connection.setOption(.noDelay(true))
             // Unparsed bytes are buffer[start..<end]; `skip` body bytes are still to come.
             var start = 0
             var end = 0

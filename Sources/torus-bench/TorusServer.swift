@@ -1,8 +1,8 @@
 import Torus
 
 /// A Torus server under test: one loop on the chosen reactor, a listener on 127.0.0.1,
-/// and one pinned task per connection running the scenario's `handler` (``TorusEcho``,
-/// ``TorusPlaintext``).
+/// and every accepted connection (with TCP_NODELAY) served the scenario's way
+/// (``ConnectionServing``: ``TorusEcho``, ``TorusPlaintext``).
 final class TorusServer: RunningEchoServer {
     let port: Int
     private let loop: EventLoop
@@ -11,9 +11,17 @@ final class TorusServer: RunningEchoServer {
 
     var description: String { loop.backend.rawValue }
 
+    /// How each accepted connection is served.
+    enum ConnectionServing: Sendable {
+        /// In a pinned task of its own running this closure, which closes it.
+        case task(@Sendable (TCPConnection) async -> Void)
+        /// Without a task, by the one handler this closure makes on the loop thread.
+        case handler(@Sendable () -> any ConnectionHandler)
+    }
+
     /// Starts a loop on `backend` and serves 127.0.0.1:`port` on it (0: any free port),
-    /// each accepted connection handed to `handler`, which closes it.
-    init(port: Int, backend: Backend, handler: @escaping @Sendable (TCPConnection) async -> Void) async throws {
+    /// each accepted connection served as `serving` says.
+    init(port: Int, backend: Backend, serving: ConnectionServing) async throws {
         var configuration = EventLoop.Configuration()
         configuration.backend = backend
         let loop = try EventLoop(configuration: configuration)
@@ -23,7 +31,7 @@ final class TorusServer: RunningEchoServer {
         self.loop = loop
         self.listener = listener
         self.port = listener.localAddress.port
-        serving = Task(executorPreference: loop) { try await Self.serve(listener, handler) }
+        self.serving = Task(executorPreference: loop) { try await Self.serve(listener, serving) }
     }
 
     func systemCalls() async -> UInt64? { await loop.statistics.systemCalls }
@@ -35,14 +43,30 @@ final class TorusServer: RunningEchoServer {
     }
 
     /// Serves until the listener is closed; connection errors end that connection only.
-    private static func serve(
-        _ listener: TCPListener, _ handler: @escaping @Sendable (TCPConnection) async -> Void
-    ) async throws {
-        try await withThrowingDiscardingTaskGroup { group in
+    private static func serve(_ listener: TCPListener, _ serving: ConnectionServing) async throws {
+        switch serving {
+        case .handler(let make):
+            let handler = make()
             for try await connection in listener.connections {
-                // The connection's task on the loop's `run`: one cancellation handler for
-                // all of its operations instead of one per operation.
-                group.addTask { _ = try? await connection.loop.run { await handler(connection) } }
+                do {
+                    try connection.setOption(.noDelay(true))
+                    try connection.serve(with: handler)
+                } catch {
+                    try? await connection.close()
+                }
+            }
+        case .task(let body):
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in listener.connections {
+                    // The connection's task on the loop's `run`: one cancellation handler
+                    // for all of its operations instead of one per operation.
+                    group.addTask {
+                        _ = try? await connection.loop.run {
+                            try? connection.setOption(.noDelay(true))
+                            await body(connection)
+                        }
+                    }
+                }
             }
         }
     }
