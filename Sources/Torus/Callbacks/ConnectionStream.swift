@@ -133,6 +133,12 @@ final class ConnectionStream: CompletionSink {
         guard !ended else { return }
         ended = true
         handler.connectionEnded(connection, error: failure ?? error)
+        // At shutdown the loop closes the descriptor itself; the cycle with the
+        // connection must not outlive it, whatever the handler did.
+        if loop.isShuttingDown {
+            outbound.removeAll(pool: pool)
+            connection.stream = nil
+        }
     }
 
     // MARK: Sending

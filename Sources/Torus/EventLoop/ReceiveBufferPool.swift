@@ -114,6 +114,21 @@ final class ReceiveBufferPool {
     /// answered ENOBUFS, or every stack buffer is lent).
     func lendTemporary() -> LentBuffer {
         shortages &+= 1
+        return lendSpare()
+    }
+
+    /// Lends a buffer for bytes to send (``TCPConnection/send(_:)``): the top free one
+    /// where the free buffers are a stack, else a spare. Not a shortage: on io_uring the
+    /// kernel ring's buffers are for receives only.
+    func lendForSending() -> LentBuffer {
+        if let id = free.popLast() {
+            lent += 1
+            return LentBuffer(bytes: buffer(id), id: id)
+        }
+        return lendSpare()
+    }
+
+    private func lendSpare() -> LentBuffer {
         lent += 1
         return LentBuffer(bytes: spares.popLast() ?? .allocate(byteCount: bufferSize, alignment: 16), id: nil)
     }
