@@ -3,8 +3,10 @@ import Torus
 
 // Microbenchmarks of the runtime's own costs, each run by a task pinned to a loop: an
 // uncontended Lock acquire+release and a Queue put+get with room and items (neither may
-// allocate), a nop round trip through each reactor, and a `sleep(for: .zero)` on each
-// (a deadline already passed: it returns without suspending or a system call).
+// allocate), a nop round trip through each reactor, a `sleep(for: .zero)` on each
+// (a deadline already passed: it returns without suspending or a system call), and a
+// 64-byte echo round trip over loopback TCP on each, to a connection served by a
+// handler (``EchoPair``).
 //
 //     swift package benchmark --target TorusBenchmarks
 //     swift package benchmark thresholds check --target TorusBenchmarks --path Benchmarks/Thresholds
@@ -67,5 +69,7 @@ let benchmarks: @Sendable () -> Void = {
     for loop in loops {
         measure("Nop-\(loop.backend)", on: loop) { try await loop.nop() }
         measure("SleepZero-\(loop.backend)", on: loop) { try await loop.sleep(for: .zero) }
+        let echo = EchoPair(loop: loop)
+        measure("EchoRoundTrip-\(loop.backend)", on: loop) { try await echo.roundTrip() }
     }
 }
