@@ -112,10 +112,8 @@ final class ConnectionStream: CompletionSink {
             armReceive()
         case 0:
             end(nil)
-        case -ECANCELED:
-            end(TorusError(.read, loop.isShuttingDown ? .loopShutDown : .closed))
         default:
-            end(TorusError(.read, .system(Errno(rawValue: -result))))
+            end(error(.read, result))
         }
     }
 
@@ -187,10 +185,15 @@ final class ConnectionStream: CompletionSink {
         if result >= 0 {
             outbound.advance(by: Int(result), pool: pool)
         } else {
-            let reason: TorusError.Reason =
-                result == -ECANCELED ? (loop.isShuttingDown ? .loopShutDown : .closed) : .system(Errno(rawValue: -result))
-            fail(TorusError(.write, reason))
+            fail(error(.write, result))
         }
+    }
+
+    /// The error a failed result stands for: a cancelled operation was closed, or cut
+    /// short by the loop's shutdown.
+    private func error(_ operation: TorusError.Operation, _ result: Int32) -> TorusError {
+        guard result == -ECANCELED else { return TorusError(operation, .system(Errno(rawValue: -result))) }
+        return TorusError(operation, loop.isShuttingDown ? .loopShutDown : .closed)
     }
 
     /// A send failed: what is queued is dropped and receiving stops (the handler hears
