@@ -28,7 +28,9 @@ struct ServeTests {
             }
             expectSameBytes(try await pair.client.read(exactly: message.count), message)
             try await writer.value
-            #expect(try await pair.client.read(upTo: 16).isEmpty, "the server closed after end of stream")
+            #expect(
+                try await pair.client.read(upTo: 16, timeout: .seconds(10)).isEmpty,
+                "the server closed after end of stream")
             await expectBack(to: baseline, on: loop, openDescriptors: 1)
             #expect(handler.heard.endings == [nil])
             #expect(handler.heard.receivedCount == message.count)
@@ -46,9 +48,28 @@ struct ServeTests {
             let pair = try await ConnectedPair.make()
             try pair.server.serve(with: EchoHandler())
             try await pair.client.write([1, 2, 3])
-            #expect(try await pair.client.read(exactly: 3, timeout: .seconds(2)) == [1, 2, 3])
+            #expect(try await pair.client.read(exactly: 3) == [1, 2, 3])
             try pair.client.shutdown(.write)
             #expect(try await readToEnd(pair.client) == [])
+            await expectBack(to: baseline, on: loop, openDescriptors: 1)
+            try await pair.client.close()
+            await expectBack(to: baseline, on: loop)
+        }
+    }
+
+    /// The last bytes and the end of stream arrive together (written and shut down with no
+    /// loop turn between): the handler hears both, and the connection closes.
+    @Test(arguments: TestBackend.allCases)
+    func endOfStreamArrivingWithTheLastBytesIsHeard(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let baseline = await loop.statistics
+            let pair = try await ConnectedPair.make()
+            let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
+            try pair.server.serve(with: handler)
+            try await pair.client.write([1, 2, 3])
+            try pair.client.shutdown(.write)
+            #expect(try await readToEnd(pair.client) == [1, 2, 3])
+            #expect(handler.heard.endings == [nil])
             await expectBack(to: baseline, on: loop, openDescriptors: 1)
             try await pair.client.close()
             await expectBack(to: baseline, on: loop)
@@ -140,7 +161,7 @@ struct ServeTests {
             #expect(await loop.statistics.receiveBuffersLent > 0, "the reply waits in lent buffers")
             expectSameBytes(try await pair.client.read(exactly: reply.count), reply)
             try pair.client.shutdown(.write)
-            #expect(try await pair.client.read(upTo: 16).isEmpty)
+            #expect(try await pair.client.read(upTo: 16, timeout: .seconds(10)).isEmpty)
             #expect(handler.heard.endings == [nil])
             try await pair.client.close()
             await expectBack(to: baseline, on: loop)
@@ -176,7 +197,7 @@ struct ServeTests {
             for (index, pair) in pairs.enumerated() {
                 expectSameBytes(try await pair.client.read(exactly: size), randomBytes(size, seed: UInt64(index)))
                 try pair.client.shutdown(.write)
-                #expect(try await pair.client.read(upTo: 16).isEmpty)
+                #expect(try await pair.client.read(upTo: 16, timeout: .seconds(10)).isEmpty)
                 try await pair.client.close()
             }
             #expect(handlers.allSatisfy { $0.heard.endings == [nil] })
@@ -448,7 +469,7 @@ private func makeNarrowPair() async throws -> ConnectedPair {
 private func readToEnd(_ connection: TCPConnection) async throws -> [UInt8] {
     var bytes: [UInt8] = []
     while true {
-        let chunk = try await connection.read(upTo: 64 << 10, timeout: .seconds(30))
+        let chunk = try await connection.read(upTo: 64 << 10, timeout: .seconds(10))
         if chunk.isEmpty { return bytes }
         bytes += chunk
     }
