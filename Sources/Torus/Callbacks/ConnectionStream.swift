@@ -21,11 +21,13 @@ final class ConnectionStream: CompletionSink {
     private var receiving: OperationID?
     /// A one-at-a-time receive's buffer, lent while it waits.
     private var receiveBuffer: LentBuffer?
-    /// The buffer whose bytes the handler is looking at, how many, and whether a send
-    /// took it over.
+    /// The buffer whose bytes the handler is looking at, how many, whether a send took
+    /// it over, and whether that send already finished (the buffer goes back to the pool
+    /// only once the handler has returned).
     private var shown: LentBuffer?
     private var shownCount = 0
     private var shownTaken = false
+    private var shownSent = false
     private var outbound = OutboundQueue()
     /// The send in flight, if any.
     private var sending: OperationID?
@@ -101,19 +103,27 @@ final class ConnectionStream: CompletionSink {
         } else if let buffer {
             pool.giveBack(buffer)
         }
-        guard final, !ended, !closing else { return }
+        guard final, !ended else { return }
+        if !closing {
+            switch result {
+            case 1...:
+                armReceive()
+                return
+            case -ENOBUFS:
+                armReceive(oneAtATime: true)  // io_uring: every pooled buffer is lent
+                return
+            case -EINVAL where pool.selectsInKernel && !pool.multishotRefused:
+                pool.multishotRefused = true  // before Linux 6.0
+                armReceive()
+                return
+            default:
+                break
+            }
+        }
         switch result {
-        case 1...:
-            armReceive()
-        case -ENOBUFS:
-            armReceive(oneAtATime: true)  // io_uring: every pooled buffer is lent
-        case -EINVAL where pool.selectsInKernel && !pool.multishotRefused:
-            pool.multishotRefused = true  // before Linux 6.0
-            armReceive()
-        case 0:
-            end(nil)
-        default:
-            end(error(.read, result))
+        case 0: end(nil)
+        case _ where closing: end(TorusError(.read, .closed))
+        default: end(error(.read, result))
         }
     }
 
@@ -121,9 +131,20 @@ final class ConnectionStream: CompletionSink {
         shown = buffer
         shownCount = count
         shownTaken = false
+        shownSent = false
         handler.connection(connection, received: UnsafeRawBufferPointer(rebasing: buffer.bytes[..<count]))
-        if !shownTaken { pool.giveBack(buffer) }
         shown = nil
+        if !shownTaken || shownSent { pool.giveBack(buffer) }
+    }
+
+    /// Takes back a buffer the queue is done with; the one the handler is looking at
+    /// waits until the handler returns.
+    private func giveBack(_ buffer: LentBuffer) {
+        if let shown, buffer.bytes.baseAddress == shown.bytes.baseAddress {
+            shownSent = true
+        } else {
+            pool.giveBack(buffer)
+        }
     }
 
     /// Receiving stopped: tells the handler once, with the first failure if a send saw it.
@@ -134,7 +155,7 @@ final class ConnectionStream: CompletionSink {
         // At shutdown the loop closes the descriptor itself; the cycle with the
         // connection must not outlive it, whatever the handler did.
         if loop.isShuttingDown {
-            outbound.removeAll(pool: pool)
+            outbound.removeAll(giveBack: giveBack)
             connection.stream = nil
         }
     }
@@ -183,7 +204,7 @@ final class ConnectionStream: CompletionSink {
         sendInFlight = false
         descriptor.end()
         if result >= 0 {
-            outbound.advance(by: Int(result), pool: pool)
+            outbound.advance(by: Int(result), giveBack: giveBack)
         } else {
             fail(error(.write, result))
         }
@@ -200,7 +221,7 @@ final class ConnectionStream: CompletionSink {
     /// `error` once the receive has ended).
     private func fail(_ error: TorusError) {
         if failure == nil { failure = error }
-        outbound.removeAll(pool: pool)
+        outbound.removeAll(giveBack: giveBack)
         if let receiving { loop.cancel(receiving) } else { end(error) }
         if closeRequested { closeNow() }
     }

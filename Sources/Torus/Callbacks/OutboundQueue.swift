@@ -61,23 +61,25 @@ struct OutboundQueue {
         }
     }
 
-    /// `count` bytes of the first chunk were sent; a chunk sent whole goes back to `pool`.
-    mutating func advance(by count: Int, pool: ReceiveBufferPool) {
+    /// `count` bytes of the first chunk were sent; a chunk sent whole hands its buffer
+    /// to `giveBack`.
+    mutating func advance(by count: Int, giveBack: (LentBuffer) -> Void) {
         guard var chunk = first else { return }
         chunk.start += count
         if chunk.start < chunk.end {
             first = chunk
             return
         }
-        pool.giveBack(chunk.buffer)
         first = others.popFirst()
+        giveBack(chunk.buffer)
     }
 
-    /// Drops every chunk (the connection failed or closed), giving the buffers back.
-    mutating func removeAll(pool: ReceiveBufferPool) {
+    /// Drops every chunk (the connection failed or closed), handing each buffer to
+    /// `giveBack`.
+    mutating func removeAll(giveBack: (LentBuffer) -> Void) {
         while let chunk = first {
-            pool.giveBack(chunk.buffer)
             first = others.popFirst()
+            giveBack(chunk.buffer)
         }
     }
 }

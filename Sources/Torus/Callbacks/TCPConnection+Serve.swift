@@ -33,6 +33,7 @@ extension TCPConnection {
     ///   error a previous send failed with.
     public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
         guard loop.isCurrent else { throw TorusError(.write, .notOnLoop) }
+        _ = try descriptor.open(for: .write)
         guard let stream else {
             throw TorusError(.write, .invalidArgument("send(_:) needs a connection served with serve(with:)"))
         }

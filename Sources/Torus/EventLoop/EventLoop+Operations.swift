@@ -130,7 +130,13 @@ extension EventLoop {
             if result == -EAGAIN || result == -EWOULDBLOCK { return }
             if result > 0 || (result == 0 && !operation.endsAtZero) {
                 sink.receive(result: result, flags: IORING_CQE_F_MORE, id: id, loop: self)
-                if operation.drainsReadiness(result) { return }
+                // A short read drained the socket, unless the peer's end of stream came
+                // with it: no edge follows that, so the next read must see it now.
+                if operation.drainsReadiness(result), case .whenReady(let fd, _) = operation.selectorPlan,
+                    !selector.isReadClosed(fd)
+                {
+                    return
+                }
                 continue
             }
             if case .whenReady(let fd, _) = operation.selectorPlan { selector.clearMultishot(on: fd, id: id) }

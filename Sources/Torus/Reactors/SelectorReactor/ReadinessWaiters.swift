@@ -26,17 +26,20 @@ struct ReadinessWaiters {
         }
     }
 
-    /// Removes every waiter and passes each to `wake`.
+    /// Removes every waiter and returns them, to be woken (``wakeAll(_:)``) once the
+    /// descriptor's entry is no longer being accessed: a woken callback operation may
+    /// wait again at once, or register another descriptor.
     @inline(__always)
-    mutating func wakeAll(_ wake: (OperationID) -> Void) {
-        guard let current = first else { return }
-        first = nil
-        wake(current)
-        guard !others.isEmpty else { return }
-        var woken: [OperationID] = []
-        swap(&woken, &others)
-        for id in woken { wake(id) }
-        woken.removeAll(keepingCapacity: true)
-        swap(&woken, &others)
+    mutating func takeAll() -> ReadinessWaiters {
+        defer { self = ReadinessWaiters() }
+        return self
+    }
+
+    /// Passes every waiter to `wake`.
+    @inline(__always)
+    func wakeAll(_ wake: (OperationID) -> Void) {
+        guard let first else { return }
+        wake(first)
+        for id in others { wake(id) }
     }
 }

@@ -79,7 +79,12 @@ final class SelectorReactor {
 
     /// Whether a read on `fd` should try its call now, rather than wait for an edge.
     @inline(__always)
-    func mayRead(_ fd: Int32) -> Bool { waiters[Int(fd)].mayRead || waiters[Int(fd)].readClosed }
+    func mayRead(_ fd: Int32) -> Bool { waiters[Int(fd)].mayRead || isReadClosed(fd) }
+
+    /// Whether the peer closed its side of `fd` or the socket failed: no edge will come
+    /// after what a read has not yet seen.
+    @inline(__always)
+    func isReadClosed(_ fd: Int32) -> Bool { waiters[Int(fd)].readClosed }
 
     /// A read on `fd` returned EAGAIN or a short count: the next read waits for the
     /// edge that new data brings (edge-triggered epoll queues it even while nobody
@@ -202,13 +207,17 @@ final class SelectorReactor {
                     if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                         waiters[index].readClosed = true
                     }
-                    waiters[index].readers.wakeAll(ready)
+                    waiters[index].readers.takeAll().wakeAll(ready)
                     if let id = waiters[index].multishot { multishot(id) }
                 }
                 if writable != 0, !waiters[index].writers.isEmpty {
-                    waiters[index].writers.wakeAll(ready)
-                    waiters[index].watchingOutput = false
-                    _ = control(EPOLL_CTL_MOD, fd, output: false)
+                    waiters[index].writers.takeAll().wakeAll(ready)
+                    // Output interest stays while a woken callback send waits again (it
+                    // found the socket full once more): the next edge is its.
+                    if waiters[index].writers.isEmpty && waiters[index].watchingOutput {
+                        waiters[index].watchingOutput = false
+                        _ = control(EPOLL_CTL_MOD, fd, output: false)
+                    }
                 }
                 handled += 1
             }
