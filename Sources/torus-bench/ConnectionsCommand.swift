@@ -64,7 +64,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
     private func measure(_ server: Contender, connections: Int, client: EventLoop) async throws
         -> ConnectionRecord
     {
-        let child = try ServerUnderTest(server, pinned: false)
+        let child = try ServerUnderTest(EchoServer(contender: server), pinned: false)
         let before = child.residentKiB()
         let descriptors = child.openDescriptors()
         let address = child.address

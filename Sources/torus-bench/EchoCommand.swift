@@ -25,6 +25,12 @@ struct EchoCommand: AsyncParsableCommand {
         help: "Message size in bytes (repeat the option for several; default: 64 and 4096).")
     var sizes: [Int] = [64, 4096]
 
+    @Option(
+        help:
+            "How the Torus servers run connections: handler (no task) or task (repeat the option for both; default: handler)."
+    )
+    var connectionAPI: [EchoServer.ConnectionAPI] = [.handler]
+
     @OptionGroup var session: LoadOptions
 
     @OptionGroup var report: ReportOptions
@@ -36,21 +42,27 @@ struct EchoCommand: AsyncParsableCommand {
         guard !sizes.isEmpty, sizes.allSatisfy({ (1...65536).contains($0) }) else {
             throw ValidationError("--size must be in 1...65536")
         }
+        guard Set(connectionAPI).count == connectionAPI.count else {
+            throw ValidationError("--connection-api names handler or task once each")
+        }
     }
 
     func run() async throws {
         let (client, pin) = try await session.startClient()
-        var servers: [Contender] = backend.backends.flatMap { [.torus($0), Contender.torus($0).reference] }
-        if nio { servers.append(.nio) }
+        var servers: [EchoServer] = backend.backends.flatMap { backend in
+            connectionAPI.map { EchoServer(contender: .torus(backend), connectionAPI: $0) }
+                + [EchoServer(contender: Contender.torus(backend).reference)]
+        }
+        if nio { servers.append(EchoServer(contender: .nio)) }
         var records = EchoReport()
         for connectionCount in connections {
             for size in sizes {
                 let runs = try await session.interleaved.measure(servers) { server in
                     try await measure(server, connections: connectionCount, size: size, client: client, pin: pin)
                 } describe: { server, result in
-                    "\(server.rawValue) \(connectionCount) connections \(size) B: \(result.summary)"
+                    "\(server.name) \(connectionCount) connections \(size) B: \(result.summary)"
                 }
-                let rows = Array(zip(servers, runs))
+                let rows = Array(zip(servers.map(\.name), runs))
                 // Written after every scenario, so a long session keeps what it measured.
                 records.add(connections: connectionCount, size: size, rows: rows)
                 try report.write(records)
@@ -58,8 +70,7 @@ struct EchoCommand: AsyncParsableCommand {
                 print(
                     "echo: \(connectionCount) connections, \(size)-byte messages, \(session.duration) s x \(session.repeats)"
                         + " (median), client: one Torus io_uring loop")
-                ResultTable.print(
-                    rows.map { ($0.rawValue, $1) }, rate: "round trips/s", unit: "rt", references: Self.references)
+                ResultTable.print(rows, rate: "round trips/s", unit: "rt", references: Self.references)
                 print()
             }
         }
@@ -69,13 +80,13 @@ struct EchoCommand: AsyncParsableCommand {
     /// The table's ratio columns: each server's C reference of the same design, and
     /// SwiftNIO.
     private static let references: [ResultTable.Reference] = [
-        ("vs C same design", { Contender(rawValue: $0)?.reference.rawValue }),
+        ("vs C same design", { EchoServer.contender(named: $0)?.reference.rawValue }),
         ("vs NIO", { _ in Contender.nio.rawValue }),
     ]
 
     /// One run: starts `server`, connects `size`-byte echo clients and measures them
     /// (``measureRun``).
-    private func measure(_ server: Contender, connections: Int, size: Int, client: EventLoop, pin: Bool)
+    private func measure(_ server: EchoServer, connections: Int, size: Int, client: EventLoop, pin: Bool)
         async throws -> EchoResult
     {
         let running = try ServerUnderTest(server, pinned: pin)

@@ -53,11 +53,11 @@ struct EchoRecord: BenchRecord {
 extension EchoReport {
     /// Adds one (connections, size) pair's runs of every server, and each server's
     /// median as its table shows it (`[EchoResult].median`).
-    mutating func add(connections: Int, size: Int, rows: [(server: Contender, runs: [EchoResult])]) {
+    mutating func add(connections: Int, size: Int, rows: [(server: String, runs: [EchoResult])]) {
         for (server, runs) in rows {
             func record(_ result: EchoResult) -> EchoRecord {
                 EchoRecord(
-                    scenario: "echo", server: server.rawValue, connections: connections, size: size, result: result)
+                    scenario: "echo", server: server, connections: connections, size: size, result: result)
             }
             add(runs.map(record), median: record(runs.median))
         }

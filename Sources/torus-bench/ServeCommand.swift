@@ -22,18 +22,10 @@ struct ServeEchoCommand: AsyncParsableCommand {
         abstract: "TCP echo on 127.0.0.1; prints `listening <port>` when ready."
     )
 
-    /// How the Torus server runs each connection.
-    enum ConnectionAPI: String, ExpressibleByArgument, CaseIterable {
-        /// Without a task: ``TCPConnection/serve(with:)`` and a ``TorusEcho/Handler``.
-        case handler
-        /// In a task per connection: ``TCPConnection/receive(timeout:_:)`` and `write`.
-        case task
-    }
-
     @OptionGroup var options: ServeOptions
 
     @Option(help: "Torus connections: handler (callbacks, no task; default) or task (one task each).")
-    var connectionAPI: ConnectionAPI = .handler
+    var connectionAPI: EchoServer.ConnectionAPI = .handler
 
     func validate() throws {
         if options.server == .nio, connectionAPI != .handler {

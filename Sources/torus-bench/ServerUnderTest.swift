@@ -14,11 +14,11 @@ final class ServerUnderTest {
     private let reportsStatistics: Bool
     private let child: ChildProcess
 
-    /// Starts the echo server `server` (see ``Contender/echoServer``). `pinned`: on
+    /// Starts the echo server `server` (see ``EchoServer/command``). `pinned`: on
     /// ``CPUPinning/serverCPU``.
-    convenience init(_ server: Contender, pinned: Bool) throws {
-        let (product, arguments, reportsStatistics) = server.echoServer
-        try self.init(name: server.rawValue, reportsStatistics: reportsStatistics, pinned: pinned) {
+    convenience init(_ server: EchoServer, pinned: Bool) throws {
+        let (product, arguments, reportsStatistics) = server.command
+        try self.init(name: server.name, reportsStatistics: reportsStatistics, pinned: pinned) {
             try ChildProcess(product: product, arguments: arguments)
         }
     }
