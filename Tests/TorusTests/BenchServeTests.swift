@@ -7,11 +7,17 @@ import Testing
 /// a tiny `echo` session written to CSV, and `nop` beside its C reference.
 @Suite(.timeLimit(.minutes(1)))
 struct BenchServeTests {
-    @Test func nioServerEchoesAndStopsCleanly() async throws {
+    /// Every echo server under test: SwiftNIO, and Torus on each reactor serving
+    /// connections with a handler (the default) or a task each.
+    @Test(arguments: [
+        ["--server", "nio"], ["--backend", "io_uring"], ["--backend", "epoll"],
+        ["--backend", "io_uring", "--connection-api", "task"], ["--backend", "epoll", "--connection-api", "task"],
+    ])
+    func echoServerEchoesAndStopsCleanly(_ options: [String]) async throws {
         // The child's pipes are opened and closed inside the gate, never while the
         // open-file limit test counts descriptors.
         try await withDescriptorGate {
-            let server = try ServerProcess(["torus-bench", "serve", "echo", "--server", "nio", "--port", "0"])
+            let server = try ServerProcess(["torus-bench", "serve", "echo", "--port", "0"] + options)
             let port = try server.waitForPort()
             let bytes = randomBytes(65_536, seed: 11)
             let loop = try TestBackend.ioUring.makeLoop()
@@ -31,7 +37,7 @@ struct BenchServeTests {
             #expect(echoed == bytes)
             let (status, errors) = try server.stop()
             #expect(status == 0)
-            #expect(errors.contains("serve echo: swift-nio"))
+            #expect(errors.contains(options.contains("nio") ? "serve echo: swift-nio" : "serve echo: \(options[1])"))
         }
     }
 
@@ -65,6 +71,38 @@ struct BenchServeTests {
             #expect(status == 0)
             #expect(errors.contains("serve http:"))
         }
+    }
+
+    @Test func aConnectionAPIForTheNIOServerIsAClearError() async throws {
+        let (status, errors) = try await withDescriptorGate {
+            try ServerProcess([
+                "torus-bench", "serve", "echo", "--server", "nio", "--connection-api", "task", "--port", "0",
+            ])
+            .waitForExit()
+        }
+        #expect(status != 0)
+        #expect(errors.contains("--connection-api applies to --server torus only"))
+    }
+
+    @Test func aConnectionAPINamedTwiceIsAClearError() async throws {
+        let (status, output) = try await runTorusBench(
+            ["echo", "--connection-api", "task", "--connection-api", "task"], withStandardError: true)
+        #expect(status != 0)
+        #expect(output.contains("--connection-api names handler or task once each"))
+    }
+
+    /// Both connection APIs side by side: the task-per-connection Torus servers get rows
+    /// of their own, with the C reference of their design.
+    @Test func echoMeasuresBothConnectionAPIs() async throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-apis-\(getpid()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let output = try await runBench([
+            "echo", "--connections", "2", "--size", "64", "--duration", "0.1", "--warmup", "0", "--no-pinning",
+            "--backend", "epoll", "--no-nio", "--connection-api", "handler", "--connection-api", "task", "--csv", csv,
+        ])
+        #expect(output.contains("| torus-epoll-task |"))
+        let medians = try csvMedians(csv)
+        #expect(medians.map { $0[1] } == ["torus-epoll", "torus-epoll-task", "c-epoll-echo"])
     }
 
     @Test func aReactorForTheNIOServerIsAClearError() async throws {
