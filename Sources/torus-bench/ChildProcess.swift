@@ -1,6 +1,11 @@
 import Foundation
 
-/// A child process started with `posix_spawn`, its stdout on a pipe.
+/// A child process started with `posix_spawn`, its stdout on a pipe and its stderr
+/// shared with this process.
+///
+/// This process's buffered output is flushed before the child starts and before it is
+/// told to stop, the two moments a child writes to the shared stderr: its lines then
+/// fall between whole lines of ours, never inside a table row, when both go to one file.
 ///
 /// Not Foundation's `Process`: its run loop, created on whichever pool thread waits for
 /// the child, crashes in `__CFFinalizeRunLoop` when that thread exits (seen here). The
@@ -12,6 +17,7 @@ final class ChildProcess {
 
     /// Starts `path` with `arguments` (not including the program name).
     init(path: String, arguments: [String]) throws {
+        fflush(nil)
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw BenchError.spawnFailed(path, errno) }
         // Only the child's stdout copy (dup2) survives exec; the originals must not leak.
@@ -67,6 +73,7 @@ final class ChildProcess {
 
     /// Sends SIGTERM and waits; returns the exit status (128 + signal if killed).
     func terminate() -> Int32 {
+        fflush(nil)
         kill(pid, SIGTERM)
         return waitForExit()
     }
