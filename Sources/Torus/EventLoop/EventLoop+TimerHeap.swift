@@ -38,13 +38,15 @@ extension EventLoop {
     /// The waiter that had a timer finished before it: its entry is stale. The heap
     /// may be rebuilt without such entries (``TimerQueue/entryWentStale(isLive:)``).
     func timerWentStale() {
-        timers.entryWentStale(isLive: timerIsLive)
+        timers.entryWentStale { timerIsLive($0) }
     }
 
     /// When the loop must wake for its next timer (CLOCK_BOOTTIME nanoseconds), or nil
     /// when no timer is waited for; stale entries on top of the heap are dropped first.
     func nextTimerDeadline() -> UInt64? {
-        timers.nextLiveDeadline(isLive: timerIsLive)
+        // Most turns have no timer: no closure made then.
+        guard timers.nextDeadline != nil else { return nil }
+        return timers.nextLiveDeadline { timerIsLive($0) }
     }
 
     /// Whether the waiter of `entry` still waits for it.

@@ -35,6 +35,8 @@ public final class EventLoop: @unchecked Sendable {
     /// The address of the task whose job the loop is running (a task is its own job);
     /// ``TaskCancellationScope`` compares it with its owner's.
     @exclusivity(unchecked) var runningTask: UInt = 0
+    /// The open ``TaskCancellationScope`` found last, and its owner.
+    @exclusivity(unchecked) var cachedScope: TaskCancellationScope.CachedScope?
     /// Made by the first ``TCPConnection/receive(timeout:_:)`` (EventLoop+ReceiveBuffers.swift).
     @exclusivity(unchecked) var receiveBufferPool: ReceiveBufferPool?
 
@@ -189,20 +191,15 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runUntilExit() {
-        while true {
-            runReadyJobs()
-            if lifecycle.load(ordering: .relaxed) == Lifecycle.draining.rawValue,
-                slots.inUse == 0, ready.isEmpty
-            {
-                break
-            }
-            // Blocks only when no job is ready, and then no later than the earliest timer.
-            let deadline = ready.isEmpty ? (nextTimerDeadline() ?? .max) : 0
-            switch reactor {
-            case .completion(let completion):
+        // The reactor is unpacked once, not on every turn (a retain and a release each).
+        switch reactor {
+        case .completion(let completion):
+            runTurns { deadline in
                 let reaped = completion.pump(until: deadline) { dispatch($0) }
                 counters.completionsReaped &+= UInt64(reaped)
-            case .selector(let selector):
+            }
+        case .selector(let selector):
+            runTurns { deadline in
                 let handled = selector.pump(
                     until: deadline,
                     ready: { wakeWaiter($0, selector: selector) },
@@ -213,9 +210,25 @@ public final class EventLoop: @unchecked Sendable {
                     })
                 counters.completionsReaped &+= UInt64(handled)
             }
-            expireDueTimers()
         }
         exit()
+    }
+
+    /// The loop's turns until it has drained after shutdown: run the ready jobs, then
+    /// `pump` the reactor, blocking only when no job is ready and then no later than the
+    /// earliest timer, then fire the timers due.
+    @inline(__always)
+    private func runTurns(_ pump: (_ deadline: UInt64) -> Void) {
+        while true {
+            runReadyJobs()
+            if lifecycle.load(ordering: .relaxed) == Lifecycle.draining.rawValue,
+                slots.inUse == 0, ready.isEmpty
+            {
+                return
+            }
+            pump(ready.isEmpty ? (nextTimerDeadline() ?? .max) : 0)
+            expireDueTimers()
+        }
     }
 
     private func runReadyJobs() {

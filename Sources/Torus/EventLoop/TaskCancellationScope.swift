@@ -44,7 +44,14 @@ final class TaskCancellationScope: Sendable {
         // Off the loop (it has exited) there is no running task to own a scope.
         guard loop.isCurrent else { return try await body() }
         let scope = TaskCancellationScope(loop: loop, owner: loop.runningTask)
-        defer { scope.open.store(false, ordering: .releasing) }
+        loop.cachedScope = CachedScope(scope)
+        defer {
+            scope.open.store(false, ordering: .releasing)
+            // Off the loop only once it has exited: nobody reads the cache any more.
+            if loop.isCurrent, loop.cachedScope?.scope.toOpaque() == Unmanaged.passUnretained(scope).toOpaque() {
+                loop.cachedScope = nil
+            }
+        }
         return try await withTaskCancellationHandler {
             try await $current.withValue(scope) { try await body() }
         } onCancel: {
@@ -56,10 +63,25 @@ final class TaskCancellationScope: Sendable {
     /// task's `run`.
     @inline(__always)
     static func usable(on loop: EventLoop) -> TaskCancellationScope? {
+        if let cached = loop.cachedScope, cached.owner == loop.runningTask { return cached.scope.takeUnretainedValue() }
         guard let scope = current, scope.loop === loop, scope.owner == loop.runningTask,
             scope.open.load(ordering: .acquiring)
         else { return nil }
+        loop.cachedScope = CachedScope(scope)
         return scope
+    }
+
+    /// The loop's shortcut to the scope found last (``EventLoop/cachedScope``): reading
+    /// the task-local costs the runtime a lookup per operation. Valid while its scope is
+    /// open (closing clears it), so an owner that matches the running task names it.
+    struct CachedScope {
+        let owner: UInt
+        let scope: Unmanaged<TaskCancellationScope>
+
+        init(_ scope: TaskCancellationScope) {
+            owner = scope.owner
+            self.scope = .passUnretained(scope)
+        }
     }
 
     /// Publishes `id` as the operation the owner waits for. Returns false when the task
