@@ -58,6 +58,32 @@ struct ReviewServeTests {
             #expect(loopReference.object == nil, "the loop was never freed")
         }
     }
+
+    /// At shutdown `ConnectionStream.end` drops the queued chunks (hands their buffers
+    /// back to the pool) as soon as the receive has ended, while the send of the first
+    /// chunk may still be in flight: its slot is still in use when the handler hears
+    /// `.loopShutDown`, and the buffers go back right after. On io_uring the kernel may
+    /// still read that buffer (and a ring buffer may be selected by another receive).
+    @Test(arguments: TestBackend.allCases)
+    func queuedBuffersGoBackOnlyAfterTheSendInFlightEnds(_ backend: TestBackend) async throws {
+        let reply = randomBytes(32 << 20, seed: 7)
+        try await withDescriptorGate {
+            let loop = try backend.makeLoop()
+            let handler = ShutdownProbe(reply: reply)
+            let client = try await loop.run {
+                let pair = try await ConnectedPair.make()
+                try pair.server.setOption(.sendBufferSize(16 << 10))
+                try pair.server.serve(with: handler)
+                try await pair.client.write([1])
+                #expect(await waitUntil(loop) { _ in handler.slotsInUseAtEnd.load(ordering: .relaxed) == -2 })
+                return pair.client
+            }
+            await loop.shutdown()
+            let slots = handler.slotsInUseAtEnd.load(ordering: .relaxed)
+            #expect(slots == 0, "when the stream ended and dropped its queue, \(slots) slot(s) (its send) were in use")
+            withExtendedLifetime(client) {}
+        }
+    }
 }
 
 /// Holds a reference weakly, for checking that an object was freed.
@@ -107,6 +133,24 @@ private final class IgnoringHandler: ConnectionHandler, Sendable {
     func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
         ended.store(true, ordering: .relaxed)
         if closes { connection.closeWhenSent() }
+    }
+}
+
+/// Queues a large reply on the first arrival; records the loop's slots in use when the
+/// end comes (-2 once the reply is queued, -1 before).
+private final class ShutdownProbe: ConnectionHandler, Sendable {
+    let reply: [UInt8]
+    let slotsInUseAtEnd = Atomic(-1)
+
+    init(reply: [UInt8]) { self.reply = reply }
+
+    func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        reply.withUnsafeBytes { try? connection.send($0) }
+        slotsInUseAtEnd.store(-2, ordering: .relaxed)
+    }
+
+    func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
+        slotsInUseAtEnd.store(connection.loop.slots.inUse, ordering: .relaxed)
     }
 }
 
