@@ -466,7 +466,7 @@ private func makeNarrowPair() async throws -> ConnectedPair {
 }
 
 /// Reads until end of stream.
-private func readToEnd(_ connection: TCPConnection) async throws -> [UInt8] {
+func readToEnd(_ connection: TCPConnection) async throws -> [UInt8] {
     var bytes: [UInt8] = []
     while true {
         let chunk = try await connection.read(upTo: 64 << 10, timeout: .seconds(10))
@@ -477,7 +477,7 @@ private func readToEnd(_ connection: TCPConnection) async throws -> [UInt8] {
 
 /// Waits until the loop is back to `baseline`'s slots, to `baseline`'s descriptors plus
 /// `openDescriptors`, and lends no receive buffer.
-private func expectBack(
+func expectBack(
     to baseline: LoopStatistics, on loop: EventLoop, openDescriptors: Int = 0,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async {
@@ -490,7 +490,7 @@ private func expectBack(
 }
 
 /// Sends back what it receives and leaves the end to the protocol's default.
-private final class EchoHandler: ConnectionHandler, Sendable {
+final class EchoHandler: ConnectionHandler, Sendable {
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
         do {
             try connection.send(bytes)

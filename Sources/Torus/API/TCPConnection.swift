@@ -14,9 +14,6 @@ public final class TCPConnection: @unchecked Sendable {
     /// The loop that owns the socket.
     public let loop: EventLoop
     let descriptor: Descriptor
-    /// The callback state while the connection is served by a handler
-    /// (``serve(with:)``); it references the connection back until close.
-    var stream: ConnectionStream?
 
     init(descriptor: Descriptor) {
         self.loop = descriptor.loop
@@ -159,10 +156,7 @@ public final class TCPConnection: @unchecked Sendable {
     /// Cancels reads and writes in flight (they throw `.closed`) and closes the socket.
     /// Using the connection afterwards, or closing it again, throws `.closed`.
     public func close() async throws {
-        try await loop.onLoop(.close) {
-            defer { stream = nil }
-            try await descriptor.close()
-        }
+        try await loop.onLoop(.close) { try await descriptor.close() }
     }
 
     /// Sets a socket option such as ``SocketOption/noDelay(_:)``.

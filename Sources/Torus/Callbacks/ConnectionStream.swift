@@ -5,36 +5,48 @@ import SystemPackage
 /// called with each arrival, and the bytes it sends queued and sent one send at a time,
 /// all without a task. Confined to the connection's loop thread.
 ///
-/// io_uring: one multishot receive selects pooled buffers as data arrives (when the
-/// pool runs dry, or the kernel refuses multishot receives, one receive at a time
-/// instead). epoll: the descriptor's readable edges drive the receive. Either way an
-/// idle connection holds its objects and one operation slot, no buffer.
+/// io_uring with provided-buffer rings (Linux 5.19): one multishot receive (Linux 6.0;
+/// one kernel-selected receive at a time before) takes a pooled buffer only as data
+/// arrives; when the pool runs dry, one receive into a spare buffer bridges the
+/// shortage. epoll: the descriptor's readable edges drive the receive. Either way an
+/// idle connection holds its objects and one operation slot, no buffer. (io_uring
+/// without buffer rings lends each waiting receive a pooled buffer.)
 ///
-/// Lifetime: the connection and this stream reference each other until the connection
-/// closes, so a served connection needs no other owner.
+/// The handler is called one method at a time: an end that happens while it handles
+/// bytes (a send failing at once) is reported once it has returned.
+///
+/// Lifetime: the descriptor holds this stream and the stream its connection until the
+/// descriptor closes (or the loop exits), so a served connection needs no other owner.
 final class ConnectionStream: CompletionSink {
+    /// The received bytes the handler is looking at.
+    private struct Shown {
+        var buffer: LentBuffer
+        var count: Int
+        /// A send took the buffer over (it sends from it).
+        var taken = false
+        /// That send finished while the handler still looked: the buffer goes back to
+        /// the pool once the handler returns.
+        var sent = false
+    }
+
     let connection: TCPConnection
     let handler: any ConnectionHandler
     /// unowned(unsafe): the loop owns the pool and outlives its connections.
     unowned(unsafe) let pool: ReceiveBufferPool
     /// The receive in flight (multishot, or one at a time).
     private var receiving: OperationID?
-    /// A one-at-a-time receive's buffer, lent while it waits.
+    /// A one-at-a-time receive's own buffer, lent while it waits.
     private var receiveBuffer: LentBuffer?
-    /// The buffer whose bytes the handler is looking at, how many, whether a send took
-    /// it over, and whether that send already finished (the buffer goes back to the pool
-    /// only once the handler has returned).
-    private var shown: LentBuffer?
-    private var shownCount = 0
-    private var shownTaken = false
-    private var shownSent = false
+    private var shown: Shown?
     private var outbound = OutboundQueue()
-    /// The send in flight, if any.
-    private var sending: OperationID?
+    /// A send of the queue's first chunk is in flight (`sending` names it once it waits).
     private var sendInFlight = false
-    /// The handler heard that receiving stopped.
+    private var sending: OperationID?
+    /// Receiving stopped (the handler has heard, or will once it returns).
     private var ended = false
-    /// What stopped the connection first (a send failure), reported when receiving stops.
+    /// The end the handler hears once it returns from ``ConnectionHandler/connection(_:received:)``.
+    private var deferredEnd: TorusError??
+    /// What stopped the connection first (a send failure), reported as its end.
     private var failure: TorusError?
     /// ``TCPConnection/closeWhenSent()`` was called; the close itself started.
     private var closeRequested = false
@@ -51,9 +63,9 @@ final class ConnectionStream: CompletionSink {
 
     // MARK: Receiving
 
-    /// Arms the receive: multishot with kernel-selected buffers where it can, else one
-    /// receive into a lent buffer (`oneAtATime`, or no buffer ring, or after a refusal).
-    func armReceive(oneAtATime: Bool = false) {
+    /// Arms the receive: see the type's comment; `bridging` receives into a spare buffer
+    /// once (io_uring's pool ran dry).
+    func armReceive(bridging: Bool = false) {
         let fd: Int32
         do {
             fd = try descriptor.begin(.read)
@@ -61,15 +73,19 @@ final class ConnectionStream: CompletionSink {
             end(error)
             return
         }
-        if pool.selectsOnArrival && !oneAtATime && !(pool.selectsInKernel && pool.multishotRefused) {
+        let onSelector = !pool.selectsInKernel && pool.selectsOnArrival
+        let result: Int32?
+        if onSelector || (pool.selectsInKernel && !bridging && !pool.multishotRefused) {
             loop.submitMultishot(PooledReceive(fd: fd, pool: pool, multishot: true), sink: self) { receiving = $0 }
-            return
+            result = nil
+        } else if pool.selectsInKernel && !bridging {
+            result = loop.start(PooledReceive(fd: fd, pool: pool), sink: self) { receiving = $0 }
+        } else {
+            let buffer = pool.lendTop()
+            receiveBuffer = buffer
+            result = loop.start(Receive(fd: fd, buffer: buffer.bytes), sink: self) { receiving = $0 }
         }
-        let buffer = pool.lendTop()
-        receiveBuffer = buffer
-        if let result = loop.start(Receive(fd: fd, buffer: buffer.bytes), sink: self, register: { receiving = $0 }) {
-            received(result: result, flags: 0, final: true)
-        }
+        if let result { received(result: result, flags: 0, final: true) }
     }
 
     func receive(result: Int32, flags: UInt32, id: OperationID, loop: EventLoop) {
@@ -82,8 +98,8 @@ final class ConnectionStream: CompletionSink {
         }
     }
 
-    /// A receive result: hands the bytes to the handler, then re-arms, falls back, or
-    /// ends.
+    /// A receive result: hands the bytes to the handler, then re-arms, bridges a
+    /// shortage, or ends.
     private func received(result: Int32, flags: UInt32, final: Bool) {
         if final {
             receiving = nil
@@ -91,11 +107,12 @@ final class ConnectionStream: CompletionSink {
         }
         var buffer = receiveBuffer
         receiveBuffer = nil
-        if buffer == nil && result > 0 {
-            if !pool.selectsInKernel {
-                buffer = pool.lendTop()  // epoll: the read just made filled it
-            } else if flags & IORING_CQE_F_BUFFER != 0 {
+        if buffer == nil {
+            if flags & IORING_CQE_F_BUFFER != 0 {
+                // The kernel took it from the ring: lent now, whatever the result.
                 buffer = pool.lend(kernelSelected: UInt16(truncatingIfNeeded: flags >> 16))
+            } else if result > 0 && !pool.selectsInKernel {
+                buffer = pool.lendTop()  // epoll: the read just made filled it
             }
         }
         if result > 0, let buffer {
@@ -104,13 +121,13 @@ final class ConnectionStream: CompletionSink {
             pool.giveBack(buffer)
         }
         guard final, !ended else { return }
-        if !closing {
+        if !closing && failure == nil {
             switch result {
             case 1...:
                 armReceive()
                 return
             case -ENOBUFS:
-                armReceive(oneAtATime: true)  // io_uring: every pooled buffer is lent
+                armReceive(bridging: true)  // io_uring: every pooled buffer is lent
                 return
             case -EINVAL where pool.selectsInKernel && !pool.multishotRefused:
                 pool.multishotRefused = true  // before Linux 6.0
@@ -122,63 +139,65 @@ final class ConnectionStream: CompletionSink {
         }
         switch result {
         case 0: end(nil)
-        case _ where closing: end(TorusError(.read, .closed))
-        default: end(error(.read, result))
+        case _ where closing || result > 0: end(TorusError(.read, .closed))
+        default: end(torusError(.read, result))
         }
     }
 
     private func show(_ buffer: LentBuffer, count: Int) {
-        shown = buffer
-        shownCount = count
-        shownTaken = false
-        shownSent = false
+        shown = Shown(buffer: buffer, count: count)
         handler.connection(connection, received: UnsafeRawBufferPointer(rebasing: buffer.bytes[..<count]))
-        shown = nil
-        if !shownTaken || shownSent { pool.giveBack(buffer) }
+        let shown = self.shown!
+        self.shown = nil
+        if !shown.taken || shown.sent { pool.giveBack(buffer) }
+        if let error = deferredEnd {
+            deferredEnd = nil
+            handler.connectionEnded(connection, error: error)
+        }
     }
 
     /// Takes back a buffer the queue is done with; the one the handler is looking at
     /// waits until the handler returns.
     private func giveBack(_ buffer: LentBuffer) {
-        if let shown, buffer.bytes.baseAddress == shown.bytes.baseAddress {
-            shownSent = true
+        if shown != nil, buffer.bytes.baseAddress == shown!.buffer.bytes.baseAddress {
+            shown!.sent = true
         } else {
             pool.giveBack(buffer)
         }
     }
 
-    /// Receiving stopped: tells the handler once, with the first failure if a send saw it.
+    /// Receiving stopped: tells the handler once (after it returns, if it is handling
+    /// bytes), with the first failure if a send saw one.
     private func end(_ error: TorusError?) {
         guard !ended else { return }
         ended = true
-        handler.connectionEnded(connection, error: failure ?? error)
-        // At shutdown the loop closes the descriptor itself; the cycle with the
-        // connection must not outlive it, whatever the handler did.
-        if loop.isShuttingDown {
-            outbound.removeAll(giveBack: giveBack)
-            connection.stream = nil
+        if shown != nil {
+            deferredEnd = .some(failure ?? error)
+        } else {
+            handler.connectionEnded(connection, error: failure ?? error)
         }
     }
 
     // MARK: Sending
 
     /// Queues `bytes` and starts sending them unless a send is in flight.
+    /// - Throws: the failure of an earlier send, or of the send this call started.
     func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
         if let failure { throw failure }
         if closeRequested { throw TorusError(.write, .closed) }
-        _ = try descriptor.open(for: .write)
         guard !bytes.isEmpty else { return }
-        if let shown, !shownTaken, let base = bytes.baseAddress, let start = shown.bytes.baseAddress,
-            base >= UnsafeRawPointer(start), base + bytes.count <= UnsafeRawPointer(start) + shownCount
+        if let start = shown?.buffer.bytes.baseAddress, !shown!.taken, let base = bytes.baseAddress,
+            base >= UnsafeRawPointer(start), base + bytes.count <= UnsafeRawPointer(start) + shown!.count
         {
             // The received bytes themselves: the buffer is sent from, not copied.
-            shownTaken = true
+            shown!.taken = true
             let offset = base - UnsafeRawPointer(start)
-            outbound.append(.init(buffer: shown, start: offset, end: offset + bytes.count, used: shownCount))
+            outbound.append(.init(buffer: shown!.buffer, start: offset, end: offset + bytes.count, used: shown!.count))
         } else {
             outbound.appendCopy(of: bytes, pool: pool)
         }
         if !sendInFlight { sendQueued() }
+        if let failure { throw failure }
     }
 
     /// Sends the queued chunks, one send at a time, until one waits or the queue empties.
@@ -206,22 +225,23 @@ final class ConnectionStream: CompletionSink {
         if result >= 0 {
             outbound.advance(by: Int(result), giveBack: giveBack)
         } else {
-            fail(error(.write, result))
+            fail(torusError(.write, result))
         }
     }
 
     /// The error a failed result stands for: a cancelled operation was closed, or cut
     /// short by the loop's shutdown.
-    private func error(_ operation: TorusError.Operation, _ result: Int32) -> TorusError {
+    private func torusError(_ operation: TorusError.Operation, _ result: Int32) -> TorusError {
         guard result == -ECANCELED else { return TorusError(operation, .system(Errno(rawValue: -result))) }
         return TorusError(operation, loop.isShuttingDown ? .loopShutDown : .closed)
     }
 
-    /// A send failed: what is queued is dropped and receiving stops (the handler hears
-    /// `error` once the receive has ended).
+    /// A send failed: what is queued is dropped (but the chunk a send in flight reads,
+    /// which goes back when that send ends) and receiving stops; the handler hears
+    /// `error` as the end.
     private func fail(_ error: TorusError) {
         if failure == nil { failure = error }
-        outbound.removeAll(giveBack: giveBack)
+        outbound.removeAll(keepingFirst: sendInFlight, giveBack: giveBack)
         if let receiving { loop.cancel(receiving) } else { end(error) }
         if closeRequested { closeNow() }
     }
@@ -237,11 +257,8 @@ final class ConnectionStream: CompletionSink {
     private func closeNow() {
         guard !closing else { return }
         closing = true
-        // At shutdown the loop closes what it owns itself.
-        if loop.isShuttingDown || descriptor.fd < 0 {
-            connection.stream = nil
-            return
-        }
+        // Shutting down, the loop closes what it owns as it exits.
+        guard !loop.isShuttingDown, descriptor.fd >= 0 else { return }
         let connection = self.connection
         loop.start({ try await connection.close() }, completion: { _ in })
     }

@@ -75,10 +75,11 @@ struct OutboundQueue {
     }
 
     /// Drops every chunk (the connection failed or closed), handing each buffer to
-    /// `giveBack`.
-    mutating func removeAll(giveBack: (LentBuffer) -> Void) {
-        while let chunk = first {
-            first = others.popFirst()
+    /// `giveBack`, but the first when `keepingFirst` (a send in flight reads it).
+    mutating func removeAll(keepingFirst: Bool, giveBack: (LentBuffer) -> Void) {
+        while let chunk = others.popLast() { giveBack(chunk.buffer) }
+        if !keepingFirst, let chunk = first {
+            first = nil
             giveBack(chunk.buffer)
         }
     }

@@ -5,10 +5,11 @@ extension TCPConnection {
     ///
     /// This is the callback layer for servers that hold many connections: an idle
     /// served connection costs a few hundred bytes (its objects and one operation slot;
-    /// no task, no buffer), and a round trip resumes no task. Reply with ``send(_:)``.
-    /// The connection stays alive while served; it is released once closed (the
-    /// handler's default `connectionEnded` closes it). Do not also read it with the
-    /// async calls.
+    /// no task, and no buffer on epoll or on io_uring with provided-buffer rings, Linux
+    /// 5.19), and a round trip resumes no task. Reply with ``send(_:)``. The connection
+    /// stays alive while served, until it is closed (the handler's default
+    /// `connectionEnded` closes it) or its loop exits. Do not also read or write it
+    /// with the async calls: their bytes would interleave with the handler's.
     ///
     /// - Throws: ``TorusError`` (`.read`): `.notOnLoop` off the loop thread, `.closed`,
     ///   `.loopShutDown`, `.invalidArgument` when already served or for a bad receive-pool
@@ -17,9 +18,11 @@ extension TCPConnection {
         guard loop.isCurrent else { throw TorusError(.read, .notOnLoop) }
         _ = try descriptor.open(for: .read)
         try loop.checkUsable(.read)
-        guard stream == nil else { throw TorusError(.read, .invalidArgument("the connection is already served")) }
+        guard descriptor.stream == nil else {
+            throw TorusError(.read, .invalidArgument("the connection is already served"))
+        }
         let stream = ConnectionStream(connection: self, handler: handler, pool: try loop.receiveBuffers())
-        self.stream = stream
+        descriptor.stream = stream
         stream.armReceive()
     }
 
@@ -28,13 +31,15 @@ extension TCPConnection {
     /// receive buffer) and sent in order, one send at a time. A failure reaches the
     /// handler's ``ConnectionHandler/connectionEnded(_:error:)``, and later calls throw it.
     ///
-    /// - Throws: ``TorusError`` (`.write`): `.notOnLoop`; `.invalidArgument` when the
-    ///   connection is not served; `.closed` after close or ``closeWhenSent()``; the
-    ///   error a previous send failed with.
+    /// - Throws: ``TorusError`` (`.write`): `.notOnLoop`; `.loopShutDown`;
+    ///   `.invalidArgument` when the connection is not served; `.closed` after close or
+    ///   ``closeWhenSent()``; the error this send, or an earlier one, failed with (the
+    ///   bytes are then dropped: the connection is ending).
     public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
         guard loop.isCurrent else { throw TorusError(.write, .notOnLoop) }
         _ = try descriptor.open(for: .write)
-        guard let stream else {
+        try loop.checkUsable(.write)
+        guard let stream = descriptor.stream else {
             throw TorusError(.write, .invalidArgument("send(_:) needs a connection served with serve(with:)"))
         }
         try stream.send(bytes)
@@ -45,7 +50,7 @@ extension TCPConnection {
     /// the loop thread; calling it again does nothing.
     public func closeWhenSent() {
         precondition(loop.isCurrent, "closeWhenSent() runs on the connection's loop thread")
-        if let stream {
+        if let stream = descriptor.stream {
             stream.closeWhenSent()
         } else if descriptor.fd >= 0 && !loop.isShuttingDown {
             loop.start({ try await self.close() }, completion: { _ in })

@@ -15,6 +15,11 @@ final class Descriptor: @unchecked Sendable {
     var inFlight = 0
     /// A close waiting for the operations in flight to finish.
     private var drainWaiter: OperationID?
+    /// The callback state of a connection served by a handler
+    /// (``TCPConnection/serve(with:)``). It references the connection, and so this
+    /// descriptor, back: the cycle keeps a served connection alive without a task, and
+    /// ends when the descriptor closes or the loop exits.
+    var stream: ConnectionStream?
 
     /// Takes ownership of a new `fd` for `operation`: registers it, or closes it and
     /// throws `.loopShutDown` when the loop began shutting down meanwhile (shutdown has
@@ -92,6 +97,7 @@ final class Descriptor: @unchecked Sendable {
     func close() async throws {
         let fd = try open(for: .close)
         self.fd = -1
+        stream = nil
         loop.descriptors[fd] = nil
         if inFlight > 0 {
             await loop.cancelOperations(on: fd)
@@ -104,6 +110,7 @@ final class Descriptor: @unchecked Sendable {
 
     /// Closes synchronously while the loop shuts down (operations were cancelled).
     func closeAtShutdown() {
+        stream = nil
         guard fd >= 0 else { return }
         loop.forgetDescriptor(fd)
         CLiburing.close(fd)

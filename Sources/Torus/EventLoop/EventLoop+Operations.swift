@@ -121,9 +121,16 @@ extension EventLoop {
     /// Selector reactor: repeats a multishot operation's attempt until EAGAIN (or a
     /// result that proves the descriptor drained), handing each result to its sink; an
     /// error, or end of stream (0) from a receive, ends it, as it ends an io_uring
-    /// multishot.
+    /// multishot. After ``multishotBudget`` results it yields to the rest of the loop
+    /// and goes on next turn (a peer that keeps a socket full would hold the loop).
     func driveMultishot(_ id: OperationID, selector: SelectorReactor) {
+        var results = 0
         while let slot = slots.slot(for: id), let operation = slot.pointee.sinkOperation, let sink = slot.pointee.sink {
+            if results == Self.multishotBudget {
+                pendingMultishots.append(id)
+                return
+            }
+            results += 1
             var state = AttemptState()
             selector.countSystemCall()
             let result = operation.attempt(&state)
@@ -144,6 +151,19 @@ extension EventLoop {
             sink.receive(result: result, flags: 0, id: id, loop: self)
             return
         }
+    }
+
+    /// Results a multishot operation hands over per readiness edge (or per turn) on the
+    /// selector reactor.
+    static let multishotBudget = 16
+
+    /// Selector reactor: drives the multishot operations that used up their budget last
+    /// turn. The two lists swap, so neither allocates once grown.
+    func resumePendingMultishots(selector: SelectorReactor) {
+        guard !pendingMultishots.isEmpty else { return }
+        swap(&resumingMultishots, &pendingMultishots)
+        for id in resumingMultishots { driveMultishot(id, selector: selector) }
+        resumingMultishots.removeAll(keepingCapacity: true)
     }
 
     /// Suspends until ``resumeWaiter(_:result:)`` names the waiter, or its task is

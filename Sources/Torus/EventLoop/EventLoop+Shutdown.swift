@@ -33,7 +33,8 @@ extension EventLoop {
     /// the waiters of ``shutdown()``.
     func exit() {
         // Closed only now that nothing is in flight: a pool thread's queued pread must
-        // not find the number reused by another file.
+        // not find the number reused by another file. Served connections let go of
+        // their stream (and handler) here, whatever their handler did at the end.
         for descriptor in descriptors.values { descriptor.closeAtShutdown() }
         descriptors.removeAll()
         receiveBufferPool?.unregister()

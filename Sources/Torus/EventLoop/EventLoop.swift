@@ -35,6 +35,10 @@ public final class EventLoop: @unchecked Sendable {
     /// The address of the task whose job the loop is running (a task is its own job);
     /// ``TaskCancellationScope`` compares it with its owner's.
     @exclusivity(unchecked) var runningTask: UInt = 0
+    /// Selector reactor: multishot operations to drive again next turn (they used up
+    /// their budget), and the list being driven now.
+    @exclusivity(unchecked) var pendingMultishots: [OperationID] = []
+    @exclusivity(unchecked) var resumingMultishots: [OperationID] = []
     /// The open ``TaskCancellationScope`` found last, and its owner.
     @exclusivity(unchecked) var cachedScope: TaskCancellationScope.CachedScope?
     /// Made by the first ``TCPConnection/receive(timeout:_:)`` (EventLoop+ReceiveBuffers.swift).
@@ -209,14 +213,15 @@ public final class EventLoop: @unchecked Sendable {
                         handleWake()
                     })
                 counters.completionsReaped &+= UInt64(handled)
+                resumePendingMultishots(selector: selector)
             }
         }
         exit()
     }
 
     /// The loop's turns until it has drained after shutdown: run the ready jobs, then
-    /// `pump` the reactor, blocking only when no job is ready and then no later than the
-    /// earliest timer, then fire the timers due.
+    /// `pump` the reactor, blocking only when no job (or multishot operation) is ready
+    /// and then no later than the earliest timer, then fire the timers due.
     @inline(__always)
     private func runTurns(_ pump: (_ deadline: UInt64) -> Void) {
         while true {
@@ -226,7 +231,7 @@ public final class EventLoop: @unchecked Sendable {
             {
                 return
             }
-            pump(ready.isEmpty ? (nextTimerDeadline() ?? .max) : 0)
+            pump(ready.isEmpty && pendingMultishots.isEmpty ? (nextTimerDeadline() ?? .max) : 0)
             expireDueTimers()
         }
     }

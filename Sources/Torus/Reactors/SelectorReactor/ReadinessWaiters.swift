@@ -42,4 +42,13 @@ struct ReadinessWaiters {
         wake(first)
         for id in others { wake(id) }
     }
+
+    /// Takes back the storage of `woken` (waiters taken and woken) when none spilled
+    /// here meanwhile, so descriptors with several waiters do not allocate per wait.
+    @inline(__always)
+    mutating func reuseStorage(of woken: inout ReadinessWaiters) {
+        guard others.isEmpty, woken.others.capacity > 0 else { return }
+        woken.others.removeAll(keepingCapacity: true)
+        swap(&others, &woken.others)
+    }
 }

@@ -207,11 +207,15 @@ final class SelectorReactor {
                     if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                         waiters[index].readClosed = true
                     }
-                    waiters[index].readers.takeAll().wakeAll(ready)
+                    var woken = waiters[index].readers.takeAll()
+                    woken.wakeAll(ready)
+                    waiters[index].readers.reuseStorage(of: &woken)
                     if let id = waiters[index].multishot { multishot(id) }
                 }
                 if writable != 0, !waiters[index].writers.isEmpty {
-                    waiters[index].writers.takeAll().wakeAll(ready)
+                    var woken = waiters[index].writers.takeAll()
+                    woken.wakeAll(ready)
+                    waiters[index].writers.reuseStorage(of: &woken)
                     // Output interest stays while a woken callback send waits again (it
                     // found the socket full once more): the next edge is its.
                     if waiters[index].writers.isEmpty && waiters[index].watchingOutput {
