@@ -14,11 +14,8 @@ struct ServeTests {
 
     @Test(arguments: TestBackend.allCases)
     func anEchoHandlerSendsBackEveryByteInOrder(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await ConnectedPair.make()
-            let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
-            try pair.server.serve(with: handler)
+        let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
+        try await withServedPair(backend, handler) { loop, pair, baseline in
             let message = randomBytes(200_000, seed: 1)
             let writer = Task(executorPreference: loop) {
                 for start in stride(from: 0, to: message.count, by: 30_000) {
@@ -34,8 +31,6 @@ struct ServeTests {
             await expectBack(to: baseline, on: loop, openDescriptors: 1)
             #expect(handler.heard.endings == [nil])
             #expect(handler.heard.receivedCount == message.count)
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -43,17 +38,12 @@ struct ServeTests {
     /// closes once its replies have left.
     @Test(arguments: TestBackend.allCases)
     func theDefaultEndClosesTheConnectionAfterItsReplies(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await ConnectedPair.make()
-            try pair.server.serve(with: EchoHandler())
+        try await withServedPair(backend, EchoHandler()) { loop, pair, baseline in
             try await pair.client.write([1, 2, 3])
             #expect(try await pair.client.read(exactly: 3) == [1, 2, 3])
             try pair.client.shutdown(.write)
             #expect(try await readToEnd(pair.client) == [])
             await expectBack(to: baseline, on: loop, openDescriptors: 1)
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -61,18 +51,13 @@ struct ServeTests {
     /// loop turn between): the handler hears both, and the connection closes.
     @Test(arguments: TestBackend.allCases)
     func endOfStreamArrivingWithTheLastBytesIsHeard(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await ConnectedPair.make()
-            let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
-            try pair.server.serve(with: handler)
+        let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
+        try await withServedPair(backend, handler) { loop, pair, baseline in
             try await pair.client.write([1, 2, 3])
             try pair.client.shutdown(.write)
             #expect(try await readToEnd(pair.client) == [1, 2, 3])
             #expect(handler.heard.endings == [nil])
             await expectBack(to: baseline, on: loop, openDescriptors: 1)
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -80,22 +65,17 @@ struct ServeTests {
     /// `send` returns, and the peer still reads the reply.
     @Test(arguments: TestBackend.allCases)
     func aReplyBuiltInTheHandlerIsCopied(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await ConnectedPair.make()
-            let handler = RecordingHandler { connection, bytes in
-                var reply = bytes.map { ~$0 }
-                try reply.withUnsafeBytes { try connection.send($0) }
-                for index in reply.indices { reply[index] = 0xEE }
-            }
-            try pair.server.serve(with: handler)
+        let handler = RecordingHandler { connection, bytes in
+            var reply = bytes.map { ~$0 }
+            try reply.withUnsafeBytes { try connection.send($0) }
+            for index in reply.indices { reply[index] = 0xEE }
+        }
+        try await withServedPair(backend, handler) { loop, pair, baseline in
             let message = randomBytes(100_000, seed: 2)
             try await pair.client.write(message)
             try pair.client.shutdown(.write)
             expectSameBytes(try await readToEnd(pair.client), message.map { ~$0 })
             #expect(handler.heard.endings == [nil])
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -104,16 +84,13 @@ struct ServeTests {
     /// concatenation.
     @Test(arguments: TestBackend.allCases)
     func sendsInOneCallbackArriveInOrder(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await ConnectedPair.make()
-            let handler = RecordingHandler { connection, bytes in
-                for range in Self.replyRanges(count: bytes.count) {
-                    try connection.send(UnsafeRawBufferPointer(rebasing: bytes[range]))
-                }
-                try Self.trailer.withUnsafeBytes { try connection.send($0) }
+        let handler = RecordingHandler { connection, bytes in
+            for range in Self.replyRanges(count: bytes.count) {
+                try connection.send(UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
-            try pair.server.serve(with: handler)
+            try Self.trailer.withUnsafeBytes { try connection.send($0) }
+        }
+        try await withServedPair(backend, handler) { loop, pair, baseline in
             let message = randomBytes(50_000, seed: 3)
             try await pair.client.write(message)
             try pair.client.shutdown(.write)
@@ -124,8 +101,6 @@ struct ServeTests {
                 Self.replyRanges(count: chunk.count).flatMap { Array(chunk[$0]) } + Self.trailer
             }
             expectSameBytes(received, expected)
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -144,18 +119,15 @@ struct ServeTests {
     @Test(arguments: TestBackend.allCases, [4 << 20, 1000])
     func aLargeReplyWaitsForThePeerAndArrivesWhole(_ backend: TestBackend, piece: Int) async throws {
         let reply = randomBytes(4 << 20, seed: 4)
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await makeNarrowPair()
-            let handler = RecordingHandler { connection, _ in
-                try reply.withUnsafeBytes { reply in
-                    for start in stride(from: 0, to: reply.count, by: piece) {
-                        try connection.send(
-                            UnsafeRawBufferPointer(rebasing: reply[start..<min(start + piece, reply.count)]))
-                    }
+        let handler = RecordingHandler { connection, _ in
+            try reply.withUnsafeBytes { reply in
+                for start in stride(from: 0, to: reply.count, by: piece) {
+                    try connection.send(
+                        UnsafeRawBufferPointer(rebasing: reply[start..<min(start + piece, reply.count)]))
                 }
             }
-            try pair.server.serve(with: handler)
+        }
+        try await withServedPair(backend, handler, narrow: true) { loop, pair, baseline in
             try await pair.client.write([1])
             #expect(await waitUntil(loop) { _ in handler.heard.receivedCount == 1 })
             #expect(await loop.statistics.receiveBuffersLent > 0, "the reply waits in lent buffers")
@@ -163,8 +135,6 @@ struct ServeTests {
             try pair.client.shutdown(.write)
             #expect(try await pair.client.read(upTo: 16, timeout: .seconds(10)).isEmpty)
             #expect(handler.heard.endings == [nil])
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -262,11 +232,8 @@ struct ServeTests {
 
     @Test(arguments: TestBackend.allCases)
     func sendAfterCloseWhenSentIsClosed(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await ConnectedPair.make()
-            let handler = RecordingHandler { _, _ in }
-            try pair.server.serve(with: handler)
+        let handler = RecordingHandler { _, _ in }
+        try await withServedPair(backend, handler) { loop, pair, baseline in
             try Self.send([5, 6], on: pair.server)
             pair.server.closeWhenSent()
             pair.server.closeWhenSent()  // again: nothing more
@@ -274,8 +241,6 @@ struct ServeTests {
             #expect(try await readToEnd(pair.client) == [5, 6])
             await expectBack(to: baseline, on: loop, openDescriptors: 1)
             #expect(handler.heard.endings == [TorusError(.read, .closed)])
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -371,11 +336,8 @@ struct ServeTests {
     @Test(arguments: TestBackend.allCases)
     func closingWithSendsQueuedGivesTheirBuffersBack(_ backend: TestBackend) async throws {
         let reply = randomBytes(4 << 20, seed: 6)
-        try await withTestLoop(backend) { loop in
-            let baseline = await loop.statistics
-            let pair = try await makeNarrowPair()
-            let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { try connection.send($0) } }
-            try pair.server.serve(with: handler)
+        let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { try connection.send($0) } }
+        try await withServedPair(backend, handler, narrow: true) { loop, pair, baseline in
             try await pair.client.write([1])
             #expect(await waitUntil(loop) { _ in handler.heard.receivedCount == 1 })
             #expect(await loop.statistics.receiveBuffersLent > 0)
@@ -383,8 +345,6 @@ struct ServeTests {
             let endings = handler.heard.endings
             #expect(endings.count == 1 && endings.first??.reason == .closed, "\(endings)")
             await expectBack(to: baseline, on: loop, openDescriptors: 1)
-            try await pair.client.close()
-            await expectBack(to: baseline, on: loop)
         }
     }
 
@@ -462,6 +422,24 @@ private func makeNarrowPair() async throws -> ConnectedPair {
     } catch {
         try? await listener.close()
         throw error
+    }
+}
+
+/// Runs `body` on a loop of `backend` with a connected pair whose server end `handler`
+/// serves (`narrow`: through small socket buffers, ``makeNarrowPair()``), then closes
+/// the client and expects the loop back to `baseline` (its statistics before the pair):
+/// no slot, buffer or descriptor left.
+func withServedPair(
+    _ backend: TestBackend, _ handler: some ConnectionHandler & Sendable, narrow: Bool = false,
+    _ body: @escaping @Sendable (EventLoop, ConnectedPair, _ baseline: LoopStatistics) async throws -> Void
+) async throws {
+    try await withTestLoop(backend) { loop in
+        let baseline = await loop.statistics
+        let pair = try await narrow ? makeNarrowPair() : ConnectedPair.make()
+        try pair.server.serve(with: handler)
+        try await body(loop, pair, baseline)
+        try await pair.client.close()
+        await expectBack(to: baseline, on: loop)
     }
 }
 
