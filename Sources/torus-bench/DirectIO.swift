@@ -15,10 +15,3 @@ enum DirectIO: String, ExpressibleByArgument, CaseIterable {
         }
     }
 }
-
-/// O_DIRECT, which Swift's Glibc import hides (glibc defines it only under _GNU_SOURCE).
-#if arch(arm64)
-    let openDirect: Int32 = 0o200000
-#else
-    let openDirect: Int32 = 0o40000
-#endif

@@ -1,3 +1,4 @@
+import SystemPackage
 import Glibc
 import NIOCore
 import NIOPosix
@@ -21,7 +22,9 @@ enum NIOFileReader {
         var chains: [NIOReadChain] = []
         for _ in 0..<job.depth {
             let handle = try await fileIO.openFile(
-                _deprecatedPath: job.path, mode: .read, flags: .posix(flags: job.direct ? openDirect : 0, mode: 0),
+                _deprecatedPath: job.path, mode: .read,
+                flags: .posix(
+                    flags: job.direct ? SystemPackage.FileDescriptor.OpenOptions.direct.rawValue : 0, mode: 0),
                 eventLoop: loop
             ).get()
             chains.append(NIOReadChain(job: job, fileIO: fileIO, pool: pool, handle: handle, loop: loop))

@@ -1,3 +1,4 @@
+import SystemPackage
 import Glibc
 
 /// The file `torus-bench file` reads at random: created once, filled with pseudo-random
@@ -29,10 +30,10 @@ enum TestFile {
         return (path, true)
     }
 
-    /// Whether the filesystem of `path` serves openDirect reads: tmpfs and some others
+    /// Whether the filesystem of `path` serves O_DIRECT reads: tmpfs and some others
     /// refuse the open or the read with EINVAL.
     static func acceptsDirectIO(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | openDirect | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | SystemPackage.FileDescriptor.OpenOptions.direct.rawValue | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         let buffer = RandomReads.alignedBuffer()

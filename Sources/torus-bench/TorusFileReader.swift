@@ -13,7 +13,7 @@ enum TorusFileReader {
         configuration.backend = backend
         configuration.blockingPoolThreads = poolThreads
         try await withEventLoop(configuration: configuration) { loop in
-            let options: FileDescriptor.OpenOptions = job.direct ? FileDescriptor.OpenOptions(rawValue: openDirect) : []
+            let options: FileDescriptor.OpenOptions = job.direct ? .direct : []
             let file = try await File.open(FilePath(job.path), .readOnly, options: options, on: loop)
             ScenarioChild.announceReady()
             let start = ContinuousClock.now

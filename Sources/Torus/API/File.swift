@@ -10,10 +10,14 @@ public final class File: @unchecked Sendable {
     /// The loop that owns the file.
     public let loop: EventLoop
     let descriptor: Descriptor
+    /// Opened with ``SystemPackage/FileDescriptor/OpenOptions/direct``: its reads and
+    /// writes are submitted at once, not batched.
+    let isDirect: Bool
 
-    private init(descriptor: Descriptor) {
+    private init(descriptor: Descriptor, isDirect: Bool) {
         self.loop = descriptor.loop
         self.descriptor = descriptor
+        self.isDirect = isDirect
     }
 
     deinit { Descriptor.closeAbandoned(descriptor) }
@@ -22,8 +26,8 @@ public final class File: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - access: read, write, or both.
-    ///   - options: `.create`, `.truncate`, `.append`, `.exclusiveCreate`, ...
-    ///     (close-on-exec is always added).
+    ///   - options: `.create`, `.truncate`, `.append`, `.exclusiveCreate`, `.direct`
+    ///     (O_DIRECT), ... (close-on-exec is always added).
     ///   - permissions: for a created file; `0o644` when nil.
     /// - Throws: ``TorusError`` (`.open`): `.system(.noSuchFileOrDirectory)`, ...
     public static func open(
@@ -42,7 +46,8 @@ public final class File: @unchecked Sendable {
             let flags = access.rawValue | options.rawValue | O_CLOEXEC
             let mode = mode_t((permissions ?? [.ownerReadWrite, .groupRead, .otherRead]).rawValue)
             let fd = try await loop.submit(OpenAt(path: cPath, flags: flags, mode: mode)).value(.open, loop: loop)
-            return File(descriptor: try Descriptor.adopt(fd, on: loop, for: .open))
+            return File(
+                descriptor: try Descriptor.adopt(fd, on: loop, for: .open), isDirect: options.contains(.direct))
         }
     }
 
@@ -50,7 +55,10 @@ public final class File: @unchecked Sendable {
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) async throws -> Int {
         let offset = try Self.checked(offset, .read)
         return try await loop.onLoop(.read) {
-            Int(try await descriptor.perform(.read) { ReadAt(fd: $0, buffer: buffer, offset: offset) })
+            Int(
+                try await descriptor.perform(.read) {
+                    ReadAt(fd: $0, buffer: buffer, offset: offset, submitsAtOnce: isDirect)
+                })
         }
     }
 
@@ -62,7 +70,9 @@ public final class File: @unchecked Sendable {
             while !remaining.isEmpty {
                 let chunk = remaining
                 let at = position
-                let written = try await descriptor.perform(.write) { WriteAt(fd: $0, bytes: chunk, offset: at) }
+                let written = try await descriptor.perform(.write) {
+                    WriteAt(fd: $0, bytes: chunk, offset: at, submitsAtOnce: isDirect)
+                }
                 if written == 0 { throw TorusError(.write, .system(.noSpace)) }
                 remaining = UnsafeRawBufferPointer(rebasing: remaining[Int(written)...])
                 position += UInt64(written)

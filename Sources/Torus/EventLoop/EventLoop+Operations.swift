@@ -36,6 +36,7 @@ extension EventLoop {
             let slot = slots[id.index]
             reactor.prepare(operation, id: id, slot: slot, timeout: timeout)
             if timeout != nil { slot.pointee.pendingCompletions = 2 }
+            if operation.submitsAtOnce { reactor.submitQueued() }
         }
     }
 

@@ -28,6 +28,11 @@ protocol IOOperation {
     /// Selector reactor, multishot: whether a result of 0 ends the operation (end of
     /// stream for a receive), as it ends an io_uring multishot receive.
     var endsAtZero: Bool { get }
+
+    /// Completion reactor: whether to hand the SQE to the kernel at once rather than
+    /// with the loop turn's batch. Device I/O (O_DIRECT) wants it: a batch of SQEs
+    /// reaches the device as a burst, and the bursts add up to longer waits per read.
+    var submitsAtOnce: Bool { get }
 }
 
 extension IOOperation {
@@ -36,6 +41,9 @@ extension IOOperation {
 
     /// Most results of 0 are values (a descriptor, a count of nothing).
     var endsAtZero: Bool { false }
+
+    /// Most operations ride the loop turn's batch: one `io_uring_enter` for all.
+    var submitsAtOnce: Bool { false }
 }
 
 /// How the selector reactor runs an operation.

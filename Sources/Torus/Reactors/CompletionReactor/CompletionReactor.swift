@@ -60,6 +60,9 @@ final class CompletionReactor {
         io_uring_sqe_set_data64(timeoutSQE, id.userData | OperationID.linkedTimeoutBit)
     }
 
+    /// Hands every queued SQE to the kernel now, without waiting for completions.
+    func submitQueued() { ring.flush() }
+
     /// Asks the kernel to cancel the operation submitted under `userData`; the operation
     /// still delivers its own CQE (usually -ECANCELED).
     func prepareCancel(userData: UInt64) {
