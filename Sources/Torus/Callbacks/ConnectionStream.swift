@@ -33,24 +33,28 @@ final class ConnectionStream: CompletionSink {
     let handler: any ConnectionHandler
     /// unowned(unsafe): the loop owns the pool and outlives its connections.
     unowned(unsafe) let pool: ReceiveBufferPool
+    // The state below is touched only on the loop thread, one call at a time, so its
+    // accesses never overlap: `@exclusivity(unchecked)` drops the runtime's access
+    // bookkeeping from every round trip.
+
     /// The receive in flight (multishot, or one at a time).
-    private var receiving: OperationID?
+    @exclusivity(unchecked) private var receiving: OperationID?
     /// A one-at-a-time receive's own buffer, lent while it waits.
-    private var receiveBuffer: LentBuffer?
-    private var shown: Shown?
-    private var outbound = OutboundQueue()
+    @exclusivity(unchecked) private var receiveBuffer: LentBuffer?
+    @exclusivity(unchecked) private var shown: Shown?
+    @exclusivity(unchecked) private var outbound = OutboundQueue()
     /// A send of the queue's first chunk is in flight (`sending` names it once it waits).
-    private var sendInFlight = false
-    private var sending: OperationID?
+    @exclusivity(unchecked) private var sendInFlight = false
+    @exclusivity(unchecked) private var sending: OperationID?
     /// Receiving stopped (the handler has heard, or will once it returns).
-    private var ended = false
+    @exclusivity(unchecked) private var ended = false
     /// The end the handler hears once it returns from ``ConnectionHandler/connection(_:received:)``.
-    private var deferredEnd: TorusError??
+    @exclusivity(unchecked) private var deferredEnd: TorusError??
     /// What stopped the connection first (a send failure), reported as its end.
-    private var failure: TorusError?
+    @exclusivity(unchecked) private var failure: TorusError?
     /// ``TCPConnection/closeWhenSent()`` was called; the close itself started.
-    private var closeRequested = false
-    private var closing = false
+    @exclusivity(unchecked) private var closeRequested = false
+    @exclusivity(unchecked) private var closing = false
 
     init(connection: TCPConnection, handler: any ConnectionHandler, pool: ReceiveBufferPool) {
         self.connection = connection

@@ -12,14 +12,14 @@ final class Descriptor: @unchecked Sendable {
     /// a checked `unowned` costs an atomic retain and release on every operation.
     unowned(unsafe) let loop: EventLoop
     /// Operations in flight on this descriptor; close cancels them and waits for them.
-    var inFlight = 0
+    @exclusivity(unchecked) var inFlight = 0
     /// A close waiting for the operations in flight to finish.
-    private var drainWaiter: OperationID?
+    @exclusivity(unchecked) private var drainWaiter: OperationID?
     /// The callback state of a connection served by a handler
     /// (``TCPConnection/serve(with:)``). It references the connection, and so this
     /// descriptor, back: the cycle keeps a served connection alive without a task, and
     /// ends when the descriptor closes or the loop exits.
-    var stream: ConnectionStream?
+    @exclusivity(unchecked) var stream: ConnectionStream?
 
     /// Takes ownership of a new `fd` for `operation`: registers it, or closes it and
     /// throws `.loopShutDown` when the loop began shutting down meanwhile (shutdown has

@@ -10,7 +10,8 @@ import Glibc
 /// free buffers are a stack instead, and a receive holds one while it waits. epoll: the
 /// free buffers are a stack; a receive waits for readability, then reads into the top
 /// one. Memory is mapped once, on first use; pages the kernel never wrote cost no RSS.
-/// Confined to the loop thread.
+/// Confined to the loop thread, so accesses to its state never overlap (no runtime
+/// exclusivity checks).
 final class ReceiveBufferPool {
     /// Bytes per buffer: the most one receive returns.
     let bufferSize: Int
@@ -25,14 +26,14 @@ final class ReceiveBufferPool {
     /// The io_uring reactor (nil on epoll); the kernel ring, if any, is registered with it.
     private let reactor: CompletionReactor?
     /// The free buffers' IDs when there is no kernel ring (the top is lent next).
-    private var free: [UInt16] = []
+    @exclusivity(unchecked) private var free: [UInt16] = []
     /// Buffers lent now, spares included.
-    private(set) var lent = 0
+    @exclusivity(unchecked) private(set) var lent = 0
     /// Receives that found every buffer lent and read into a spare buffer instead.
-    private(set) var shortages: UInt64 = 0
+    @exclusivity(unchecked) private(set) var shortages: UInt64 = 0
     /// Spare buffers, made when the pool ran dry and kept for the next shortage: the
     /// pool grows to the most receives ever in flight at once, then allocates no more.
-    private var spares: [UnsafeMutableRawBufferPointer] = []
+    @exclusivity(unchecked) private var spares: [UnsafeMutableRawBufferPointer] = []
 
     /// The buffer group ID receives select from.
     static let group: UInt16 = 0
