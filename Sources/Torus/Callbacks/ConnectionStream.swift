@@ -109,16 +109,9 @@ final class ConnectionStream: CompletionSink {
             receiving = nil
             descriptor.end()
         }
-        var buffer = receiveBuffer
+        // A one-at-a-time receive's own buffer, or the pooled one the result names.
+        let buffer = receiveBuffer ?? pool.lendFilled(result: result, flags: flags)
         receiveBuffer = nil
-        if buffer == nil {
-            if flags & IORING_CQE_F_BUFFER != 0 {
-                // The kernel took it from the ring: lent now, whatever the result.
-                buffer = pool.lend(kernelSelected: UInt16(truncatingIfNeeded: flags >> 16))
-            } else if result > 0 && !pool.selectsInKernel {
-                buffer = pool.lendTop()  // epoll: the read just made filled it
-            }
-        }
         if result > 0, let buffer {
             show(buffer, count: Int(result))
         } else if let buffer {

@@ -10,6 +10,12 @@ enum BootClock {
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
+    /// How long until `deadline`, in nanoseconds; 0 once it has passed.
+    static func nanoseconds(until deadline: UInt64) -> UInt64 {
+        let now = nowNanoseconds
+        return deadline > now ? deadline - now : 0
+    }
+
     /// The deadline `duration` from now; a negative duration is now.
     static func deadline(after duration: Duration) -> UInt64 {
         let (deadline, overflow) = nowNanoseconds.addingReportingOverflow(nanoseconds(duration))

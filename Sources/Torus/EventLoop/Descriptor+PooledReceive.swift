@@ -11,13 +11,8 @@ extension Descriptor {
             let completion = try await complete(.read, timeout: timeout) { PooledReceive(fd: $0, pool: pool) }
             if completion.result != -ENOBUFS {
                 // epoll: the attempt that just returned, with no suspension since, filled
-                // the pool's top buffer; io_uring: the CQE names the buffer it filled.
-                var buffer: LentBuffer?
-                if !pool.selectsInKernel {
-                    if completion.result > 0 { buffer = pool.lendTop() }
-                } else if completion.flags & IORING_CQE_F_BUFFER != 0 {
-                    buffer = pool.lend(kernelSelected: UInt16(truncatingIfNeeded: completion.flags >> 16))
-                }
+                // the pool's next buffer; io_uring: the CQE names the buffer it filled.
+                let buffer = pool.lendFilled(result: completion.result, flags: completion.flags)
                 do {
                     let count = try completion.value(.read, loop: loop)
                     return (buffer, Int(count))

@@ -67,14 +67,8 @@ extension EventLoop {
             // A read waits first when the last one drained the socket (see SelectorReactor).
             var tryNow = interest == .writable || reactor.mayRead(fd)
             while true {
-                if tryNow {
-                    reactor.countSystemCall()
-                    let result = operation.attempt(&state)
-                    if result != -EAGAIN && result != -EWOULDBLOCK {
-                        if operation.drainsReadiness(result) { reactor.markDrained(fd) }
-                        return Completion(result: result, flags: 0, cancelled: false, timedOut: false)
-                    }
-                    if interest == .readable { reactor.markDrained(fd) }
+                if tryNow, let result = attempt(operation, &state, fd: fd, interest: interest, selector: reactor) {
+                    return Completion(result: result, flags: 0, cancelled: false, timedOut: false)
                 }
                 tryNow = true
                 let readiness = await suspendAsWaiterOnLoop(inFlight: false, cancellable: cancellable) { id in
@@ -84,6 +78,24 @@ extension EventLoop {
                 if readiness.result != 0 { return readiness }
             }
         }
+    }
+
+    /// Selector reactor: one non-blocking call of `operation` on `fd`; nil on EAGAIN.
+    /// Keeps the descriptor's read-readiness hint: EAGAIN on a read, or a result that
+    /// proves the socket drained, makes the next read wait for an edge first.
+    @inline(__always)
+    func attempt<Operation: IOOperation>(
+        _ operation: Operation, _ state: inout AttemptState, fd: Int32, interest: SelectorPlan.Interest,
+        selector: SelectorReactor
+    ) -> Int32? {
+        selector.countSystemCall()
+        let result = operation.attempt(&state)
+        if result == -EAGAIN || result == -EWOULDBLOCK {
+            if interest == .readable { selector.markDrained(fd) }
+            return nil
+        }
+        if operation.drainsReadiness(result) { selector.markDrained(fd) }
+        return result
     }
 
     /// Starts a multishot operation whose results all go to `sink`. `register` receives

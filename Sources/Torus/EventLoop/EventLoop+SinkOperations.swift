@@ -30,8 +30,11 @@ extension EventLoop {
             }
             let registered = selector.register(fd)
             if registered < 0 { return registered }
-            if interest == .writable || selector.mayRead(fd) {
-                if let result = attemptOnce(operation, fd: fd, interest: interest, selector: selector) { return result }
+            var state = AttemptState()
+            if interest == .writable || selector.mayRead(fd),
+                let result = attempt(operation, &state, fd: fd, interest: interest, selector: selector)
+            {
+                return result
             }
             let id = slots.allocate()
             let slot = slots[id.index]
@@ -53,27 +56,12 @@ extension EventLoop {
             return
         }
         guard case .whenReady(let fd, let interest) = operation.selectorPlan else { return }
-        guard let result = attemptOnce(operation, fd: fd, interest: interest, selector: selector) else {
+        var state = AttemptState()
+        guard let result = attempt(operation, &state, fd: fd, interest: interest, selector: selector) else {
             selector.wait(on: fd, for: interest, id: id) { slots.slot(for: $0) != nil }
             return
         }
         slots.release(id.index)
         sink.receive(result: result, flags: 0, id: id, loop: self)
-    }
-
-    /// Selector reactor: one non-blocking call; nil on EAGAIN. Keeps the descriptor's
-    /// read-readiness hint as ``submit(_:timeout:cancellable:)`` does.
-    private func attemptOnce<Operation: IOOperation>(
-        _ operation: Operation, fd: Int32, interest: SelectorPlan.Interest, selector: SelectorReactor
-    ) -> Int32? {
-        var state = AttemptState()
-        selector.countSystemCall()
-        let result = operation.attempt(&state)
-        if result == -EAGAIN || result == -EWOULDBLOCK {
-            if interest == .readable { selector.markDrained(fd) }
-            return nil
-        }
-        if operation.drainsReadiness(result) { selector.markDrained(fd) }
-        return result
     }
 }

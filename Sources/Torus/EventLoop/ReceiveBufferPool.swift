@@ -95,6 +95,15 @@ final class ReceiveBufferPool {
     /// connections then receive one operation at a time.
     var multishotRefused = false
 
+    /// Lends the buffer a pooled receive (``PooledReceive``) filled, if any: the one the
+    /// CQE names (`IORING_CQE_F_BUFFER`: the kernel took it from the ring, so it is lent
+    /// whatever the result), or on epoll the next selector buffer the read just filled.
+    func lendFilled(result: Int32, flags: UInt32) -> LentBuffer? {
+        if flags & IORING_CQE_F_BUFFER != 0 { return lend(kernelSelected: UInt16(truncatingIfNeeded: flags >> 16)) }
+        if result > 0 && !selectsInKernel { return lendTop() }
+        return nil
+    }
+
     /// Lends the buffer the kernel filled (its ID comes from the CQE).
     func lend(kernelSelected id: UInt16) -> LentBuffer {
         lent += 1

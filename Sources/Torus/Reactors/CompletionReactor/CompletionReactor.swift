@@ -109,8 +109,8 @@ final class CompletionReactor {
         case 0:
             ring.submitAndPoll()
         default:
-            let now = BootClock.nowNanoseconds
-            if deadline > now { ring.submitAndWait(nanoseconds: deadline - now) } else { ring.submitAndPoll() }
+            let wait = BootClock.nanoseconds(until: deadline)
+            if wait > 0 { ring.submitAndWait(nanoseconds: wait) } else { ring.submitAndPoll() }
         }
         var total = 0
         while true {

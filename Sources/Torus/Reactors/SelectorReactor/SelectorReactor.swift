@@ -166,8 +166,7 @@ final class SelectorReactor {
         var timeout = timespec(tv_sec: 0, tv_nsec: 0)
         let forever = deadline == .max
         if !forever && deadline > 0 {
-            let now = BootClock.nowNanoseconds
-            let wait = deadline > now ? deadline - now : 0
+            let wait = BootClock.nanoseconds(until: deadline)
             timeout = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
         }
         waits &+= 1
