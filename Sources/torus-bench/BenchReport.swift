@@ -42,6 +42,11 @@ struct BenchReport<Record: BenchRecord>: Encodable {
         medians.append(median)
     }
 
+    /// Adds one contender's `runs` and `median`, each made a record by `record`.
+    mutating func add<Run>(_ runs: [Run], median: Run, as record: (Run) -> Record) {
+        add(runs.map(record), median: record(median))
+    }
+
     /// Writes the report as JSON (`{"runs": [...], "medians": [...]}`, snake_case keys).
     func writeJSON(to path: String) throws {
         let encoder = JSONEncoder()

@@ -14,7 +14,7 @@ extension EchoRecord: ChartedRecord {
             scenario: "echo", title: "echo: server CPU per round trip",
             metric: "server CPU us per round trip (lower is better)", axis: "connections, message size",
             group: "\(connections) conn, \(size % 1024 == 0 ? "\(size / 1024) KiB" : "\(size) B")", series: server,
-            value: result.serverCPUMicrosPerRoundTrip)
+            value: serverCPUMicrosPerRoundTrip)
     }
 }
 

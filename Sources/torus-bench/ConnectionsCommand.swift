@@ -64,24 +64,26 @@ struct ConnectionsCommand: AsyncParsableCommand {
     private func measure(_ server: Contender, connections: Int, client: EventLoop) async throws
         -> ConnectionRecord
     {
-        let child = try ServerUnderTest(EchoServer(contender: server), pinned: false)
-        let before = child.residentKiB()
-        let descriptors = child.openDescriptors()
-        let address = child.address
-        let opened = try await client.run {
-            var opened: [TCPConnection] = []
-            for _ in 0..<connections { opened.append(try await TCPConnection.connect(to: address)) }
-            return opened
-        }
-        var waited = 0
-        while child.openDescriptors() < descriptors + connections, waited < 1000 {
-            pauseThread(seconds: 0.01)
-            waited += 1
-        }
-        let accepted = child.openDescriptors() - descriptors
-        let after = child.residentKiB()
-        try await client.run { for connection in opened { try await connection.close() } }
-        try child.stop()
+        let (accepted, before, after) = try await ServerUnderTest(EchoServer(contender: server), pinned: false)
+            .running { child in
+                let before = child.residentKiB()
+                let descriptors = child.openDescriptors()
+                let address = child.address
+                let opened = try await client.run {
+                    var opened: [TCPConnection] = []
+                    for _ in 0..<connections { opened.append(try await TCPConnection.connect(to: address)) }
+                    return opened
+                }
+                var waited = 0
+                while child.openDescriptors() < descriptors + connections, waited < 1000 {
+                    pauseThread(seconds: 0.01)
+                    waited += 1
+                }
+                let accepted = child.openDescriptors() - descriptors
+                let after = child.residentKiB()
+                try await client.run { for connection in opened { try await connection.close() } }
+                return (accepted, before, after)
+            }
         guard accepted >= connections else {
             throw BenchError.unexpectedOutput(server.rawValue, "accepted \(accepted) of \(connections) connections")
         }

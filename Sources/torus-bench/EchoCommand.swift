@@ -70,7 +70,7 @@ struct EchoCommand: AsyncParsableCommand {
                 print(
                     "echo: \(connectionCount) connections, \(size)-byte messages, \(session.duration) s x \(session.repeats)"
                         + " (median), client: one Torus io_uring loop")
-                ResultTable.print(rows, rate: "round trips/s", unit: "rt", references: Self.references)
+                ResultTable.print(rows, rate: "round trips/s", unit: "rt", references: Self.references(of: servers))
                 print()
             }
         }
@@ -79,29 +79,26 @@ struct EchoCommand: AsyncParsableCommand {
 
     /// The table's ratio columns: each server's C reference of the same design, and
     /// SwiftNIO.
-    private static let references: [ResultTable.Reference] = [
-        ("vs C same design", { EchoServer.contender(named: $0)?.reference.rawValue }),
-        ("vs NIO", { _ in Contender.nio.rawValue }),
-    ]
+    private static func references(of servers: [EchoServer]) -> [ResultTable.Reference] {
+        let referenceNames = Dictionary(
+            uniqueKeysWithValues: servers.map { ($0.name, $0.contender.reference.rawValue) })
+        return [
+            ("vs C same design", { referenceNames[$0] }),
+            ("vs NIO", { _ in Contender.nio.rawValue }),
+        ]
+    }
 
     /// One run: starts `server`, connects `size`-byte echo clients and measures them
     /// (``measureRun``).
     private func measure(_ server: EchoServer, connections: Int, size: Int, client: EventLoop, pin: Bool)
         async throws -> EchoResult
     {
-        let running = try ServerUnderTest(server, pinned: pin)
-        let load: LoadGenerator
-        do {
-            load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
+        try await ServerUnderTest(server, pinned: pin).running { running in
+            let load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
                 EchoSession(size: size)
             }
-        } catch {
-            try? running.stop()
-            throw error
+            return await measureRun(running, load: load, warmup: session.warmup, duration: session.duration)
         }
-        let result = await measureRun(running, load: load, warmup: session.warmup, duration: session.duration)
-        try running.stop()
-        return result
     }
 }
 

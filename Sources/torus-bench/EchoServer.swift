@@ -20,11 +20,6 @@ struct EchoServer {
         contender.backend != nil && connectionAPI == .task ? contender.rawValue + "-task" : contender.rawValue
     }
 
-    /// The contender a row's `name` stands for.
-    static func contender(named name: String) -> Contender? {
-        Contender(rawValue: name.hasSuffix("-task") ? String(name.dropLast("-task".count)) : name)
-    }
-
     /// The program to run, its arguments, and whether it reports statistics (see
     /// ``Contender/echoServer``), with the connection API for a Torus server.
     var command: (product: String, arguments: [String], reportsStatistics: Bool) {

@@ -42,10 +42,9 @@ struct FileCommand: AsyncParsableCommand {
             throw ValidationError("--depth must be in 1...4096")
         }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
-            access(directory, W_OK) == 0
-        else { throw ValidationError("--directory \(directory): not a writable directory") }
+        guard Directory.isWritable(directory) else {
+            throw ValidationError("--directory \(directory): not a writable directory")
+        }
     }
 
     func run() async throws {

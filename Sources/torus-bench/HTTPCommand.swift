@@ -91,16 +91,14 @@ struct HTTPCommand: AsyncParsableCommand {
                 (server: server.description, runs: runs.map(\.torus), wrkRuns: runs.compactMap(\.wrk))
             }
             for row in rows {
-                func record(_ result: EchoResult) -> HTTPRecord {
-                    HTTPRecord(server: row.server, connections: connectionCount, result: result)
+                records.add(row.runs, median: row.runs.median) {
+                    HTTPRecord(server: row.server, connections: connectionCount, result: $0)
                 }
-                records.add(row.runs.map(record), median: record(row.runs.median))
             }
             for row in rows where !row.wrkRuns.isEmpty {
-                func record(_ result: WrkResult) -> HTTPRecord {
-                    HTTPRecord(server: row.server, connections: connectionCount, wrk: result)
+                records.add(row.wrkRuns, median: row.wrkRuns.median) {
+                    HTTPRecord(server: row.server, connections: connectionCount, wrk: $0)
                 }
-                records.add(row.wrkRuns.map(record), median: record(row.wrkRuns.median))
             }
             // Written after every scenario, so a long session keeps what it measured.
             try report.write(records)
@@ -132,8 +130,7 @@ struct HTTPCommand: AsyncParsableCommand {
     private func measure(_ server: Server, connections: Int, wrk: String?, client: EventLoop, pin: Bool)
         async throws -> (torus: EchoResult, wrk: WrkResult?)
     {
-        let running = try server.start(connections, pin)
-        do {
+        try await server.start(connections, pin).running { running in
             let load = try await LoadGenerator(to: running.address, connections: connections, on: client) {
                 HTTPSession()
             }
@@ -141,11 +138,7 @@ struct HTTPCommand: AsyncParsableCommand {
             let wrkResult = try wrk.map {
                 try Wrk.run($0, against: running, connections: connections, seconds: wrkSeconds, pinned: pin)
             }
-            try running.stop()
             return (result, wrkResult)
-        } catch {
-            try? running.stop()
-            throw error
         }
     }
 }

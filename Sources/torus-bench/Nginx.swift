@@ -19,10 +19,8 @@ struct Nginx {
     /// Makes nginx's directory under the temporary directory.
     init(executable: String) throws {
         self.executable = executable
-        var template = Array(
-            FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-nginx.XXXXXX").path.utf8CString)
-        guard mkdtemp(&template) != nil else { throw BenchError.fileFailed("nginx directory", errno) }
-        directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        directory = try Directory.makeTemporary(
+            FileManager.default.temporaryDirectory.appendingPathComponent("torus-bench-nginx.XXXXXX").path)
     }
 
     /// Starts nginx on a free port for `connections` clients, as a server under test.

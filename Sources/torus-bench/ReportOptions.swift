@@ -51,23 +51,16 @@ struct ChartOptions: ParsableArguments {
     func validate() throws {
         guard let directory else { return }
         if FileManager.default.fileExists(atPath: directory) {
-            guard Self.isWritableDirectory(directory) else {
+            guard Directory.isWritable(directory) else {
                 throw ValidationError("--report \(directory): not a writable directory")
             }
         } else {
             let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
-            guard Self.isWritableDirectory(parent) else {
+            guard Directory.isWritable(parent) else {
                 throw ValidationError(
                     "--report \(directory): cannot be created (\(parent) is not a writable directory)")
             }
         }
-    }
-
-    /// Whether `path` is a directory this process may write in.
-    private static func isWritableDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            && access(path, W_OK) == 0
     }
 
     /// Writes the charts of `bars` and the index, headed by `heading`, when asked to.

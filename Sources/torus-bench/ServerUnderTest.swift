@@ -79,6 +79,20 @@ final class ServerUnderTest {
         let status = child.terminate()
         if status != 0 { throw BenchError.serverFailed(name, status) }
     }
+
+    /// Runs `body` with the server, then stops it (checking it exited cleanly); when
+    /// `body` throws, the server is stopped all the same and the error rethrown.
+    func running<Result>(_ body: (ServerUnderTest) async throws -> Result) async throws -> Result {
+        let result: Result
+        do {
+            result = try await body(self)
+        } catch {
+            try? stop()
+            throw error
+        }
+        try stop()
+        return result
+    }
 }
 
 /// Why a benchmark could not run.

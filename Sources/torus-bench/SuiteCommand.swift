@@ -27,7 +27,7 @@ struct SuiteCommand: AsyncParsableCommand {
         defer { progress?.stop() }
         let chosen = SuiteScenario.allCases.filter(scenarios.contains)
         // The quick suite's small test file lives in a directory of its own, removed after.
-        let directory = quick ? try Self.temporaryDirectory() : nil
+        let directory = quick ? try Directory.makeTemporary("/var/tmp/torus-bench-suite.XXXXXX") : nil
         defer { if let directory { try? FileManager.default.removeItem(atPath: directory) } }
         let bars = SuiteBars()
         var failures: [String] = []
@@ -70,13 +70,6 @@ struct SuiteCommand: AsyncParsableCommand {
         return "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s"
     }
 
-    /// A new directory under /var/tmp (a real filesystem, where O_DIRECT works), for
-    /// the quick suite's test file.
-    private static func temporaryDirectory() throws -> String {
-        var template = Array("/var/tmp/torus-bench-suite.XXXXXX".utf8CString)
-        guard let path = mkdtemp(&template) else { throw BenchError.fileFailed("/var/tmp", errno) }
-        return String(cString: path)
-    }
 }
 
 /// Why the suite exits non-zero: the scenarios that failed (each said why when it did).

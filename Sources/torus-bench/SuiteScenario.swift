@@ -16,7 +16,7 @@ enum SuiteScenario: String, CaseIterable, ExpressibleByArgument {
     /// the file scenario's own, 1 GiB in /var/tmp).
     func runs(quick: Bool, directory: String) -> [(command: any AsyncParsableCommand.Type, arguments: [String])] {
         let load = quick ? ["--duration", "0.2", "--warmup", "0.1"] : ["--duration", "1.5", "--warmup", "0.5"]
-        let repeats = ["--repeats", quick ? "1" : "3"]
+        let repeats = ["--repeats", String(Self.repeats(quick: quick))]
         switch self {
         case .echo:
             return [
@@ -39,10 +39,13 @@ enum SuiteScenario: String, CaseIterable, ExpressibleByArgument {
         }
     }
 
+    /// Runs per contender the suite asks for (the scenarios that take `--repeats`).
+    static func repeats(quick: Bool) -> Int { quick ? 1 : 3 }
+
     /// About how many seconds the scenario takes (for the progress line): its runs, each
     /// measured window with its warm-up, start and stop (as measured on a busy 2-core VM).
     func expectedSeconds(quick: Bool) -> Double {
-        let repeats = quick ? 1.0 : 3
+        let repeats = Double(Self.repeats(quick: quick))
         switch self {
         case .echo: return 3 * 5 * repeats * (quick ? 0.4 : 2.1)
         case .http: return 2 * 4 * repeats * (quick ? 1.5 : 2.7)
