@@ -173,29 +173,27 @@ struct ReceiveTests {
         }
     }
 
+    /// A bad pool configuration fails the loop's creation, naming the value, before any
+    /// receive (and leaves no loop thread or descriptor behind).
     @Test(arguments: TestBackend.allCases, [0, 3, 65_536])
-    func aBadPoolBufferCountIsAnInvalidArgument(_ backend: TestBackend, count: Int) async throws {
-        try await withTestLoop(backend, configure: { $0.receiveBufferCount = count }) { _ in
-            let pair = try await ConnectedPair.make()
-            let error = await torusError { try await pair.client.receive { $0.count } }
-            #expect(error?.operation == .read)
-            guard case .invalidArgument(let text) = error?.reason else {
-                Issue.record("expected .invalidArgument, got \(String(describing: error))")
-                return
-            }
-            #expect(text.contains("receiveBufferCount") && text.contains("\(count)"))
-            try await pair.close()
+    func aBadPoolBufferCountFailsTheLoop(_ backend: TestBackend, count: Int) async throws {
+        var configuration = backend.configuration
+        configuration.receiveBufferCount = count
+        let error = await torusError { try EventLoop(configuration: configuration) }
+        #expect(error?.operation == .eventLoop)
+        guard case .invalidArgument(let text) = error?.reason else {
+            Issue.record("expected .invalidArgument, got \(String(describing: error))")
+            return
         }
+        #expect(text.contains("receiveBufferCount") && text.contains("\(count)"))
     }
 
-    @Test(arguments: TestBackend.allCases)
-    func aBadPoolBufferSizeIsAnInvalidArgument(_ backend: TestBackend) async throws {
-        try await withTestLoop(backend, configure: { $0.receiveBufferSize = 0 }) { _ in
-            let pair = try await ConnectedPair.make()
-            await expectTorusError(.read, .invalidArgument("receiveBufferSize must be in 1...\(Int32.max), got 0")) {
-                try await pair.client.receive { $0.count }
-            }
-            try await pair.close()
+    @Test(arguments: TestBackend.allCases, [0, Int(Int32.max) + 1])
+    func aBadPoolBufferSizeFailsTheLoop(_ backend: TestBackend, size: Int) async throws {
+        var configuration = backend.configuration
+        configuration.receiveBufferSize = size
+        await expectTorusError(.eventLoop, .invalidArgument("receiveBufferSize must be in 1...\(Int32.max), got \(size)")) {
+            try EventLoop(configuration: configuration)
         }
     }
 }
@@ -213,7 +211,7 @@ struct ReceiveWithoutBufferRingTests {
             }
             let pool = try ReceiveBufferPool(bufferSize: 1024, count: 2, reactor: reactor, kernelSelects: false)
             loop.receiveBufferPool = pool
-            #expect(!pool.selectsOnArrival)
+            #expect(pool.plan() == .lendFirst)
             let pair = try await ConnectedPair.make()
             let message = randomBytes(size, seed: UInt64(size))
             try await pair.client.write(message)
@@ -238,17 +236,20 @@ struct ReceiveWithoutBufferRingTests {
 @Suite struct ReceiveBufferPoolTests {
     @Test func spareBuffersAreKeptAndReused() throws {
         let pool = try ReceiveBufferPool(bufferSize: 64, count: 2, reactor: nil)
-        let pooled = [pool.lendTop(), pool.lendTop()]
+        let pooled = [pool.lend(for: .receiving), pool.lend(for: .receiving)]
         #expect(pooled.allSatisfy { $0.id != nil } && pool.lent == 2)
-        let spare = pool.lendTop()
+        let spare = pool.lend(for: .receiving)
         #expect(spare.id == nil && pool.shortages == 1)
         pool.giveBack(spare)
-        let again = pool.lendTemporary()
+        let again = pool.lend(for: .receiving)
         #expect(again.bytes.baseAddress == spare.bytes.baseAddress, "the spare was reused, not reallocated")
         #expect(again.bytes.count == 64 && pool.shortages == 2)
         pool.giveBack(again)
+        let forSending = pool.lend(for: .sending)
+        #expect(forSending.bytes.baseAddress == spare.bytes.baseAddress && pool.shortages == 2, "sending is no shortage")
+        pool.giveBack(forSending)
         for buffer in pooled { pool.giveBack(buffer) }
         #expect(pool.lent == 0)
-        #expect(pool.lendTop().id != nil, "pooled buffers are lent before spares")
+        #expect(pool.lend(for: .receiving).id != nil, "pooled buffers are lent before spares")
     }
 }

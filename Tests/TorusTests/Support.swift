@@ -273,7 +273,7 @@ extension TCPConnection {
 
     /// The socket's integer option `name` at `level`, read with getsockopt.
     func intOption(_ level: Int32, _ name: Int32) throws -> Int32 {
-        let fd = try descriptor.open(for: .socketOption)
+        let fd = try descriptor.usableFD(for: .socketOption)
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, level, name, &value, &length) == 0 else {
@@ -284,7 +284,7 @@ extension TCPConnection {
 
     /// Makes `close()` send a RST instead of a FIN (SO_LINGER on, timeout 0).
     func setLingerZero() throws {
-        let fd = try descriptor.open(for: .socketOption)
+        let fd = try descriptor.usableFD(for: .socketOption)
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         let size = socklen_t(MemoryLayout<Glibc.linger>.size)
         guard setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, size) == 0 else {

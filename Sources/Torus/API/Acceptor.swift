@@ -5,7 +5,7 @@ import SystemPackage
 /// The state behind ``TCPListener``: one multishot accept kept armed while someone
 /// waits, the connections it accepted ahead of demand, and the callers waiting for the
 /// next one (served first come, first served). Lives on the listener's loop thread.
-final class Acceptor: CompletionSink, @unchecked Sendable {
+final class Acceptor: ResultSink, @unchecked Sendable {
     // @unchecked Sendable: only touched on the listener's loop thread; other threads
     // only pass the reference back to the loop (`closeAbandoned`).
     let listener: Descriptor
@@ -34,7 +34,7 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
             }
             guard multishot == nil else { break }
             // Arm, then look again: the selector reactor accepts (or fails) at once.
-            loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self) { multishot = $0 }
+            loop.submitMultishot(MultishotAccept(fd: listener.fd), resultsTo: self) { multishot = $0 }
         }
         let completion = await loop.suspendAsWaiter { waiters.append($0) }
         if completion.result == -ECANCELED && !completion.cancelled { return nil }  // closed
@@ -44,7 +44,7 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
         return TCPConnection(descriptor: accepted)
     }
 
-    func receive(result: Int32, flags: UInt32, id: OperationID, loop: EventLoop) {
+    func handle(result: Int32, flags: UInt32, of id: OperationID, loop: EventLoop) {
         let ended = flags & IORING_CQE_F_MORE == 0
         if ended { multishot = nil }
         if result >= 0 {
@@ -62,7 +62,7 @@ final class Acceptor: CompletionSink, @unchecked Sendable {
             loop.resumeWaiter(closeWaiter, result: 0)
         } else if ended, !isClosed, !waiters.isEmpty, !loop.isShuttingDown {
             // The kernel ended the multishot accept while callers still wait: re-arm it.
-            loop.submitMultishot(MultishotAccept(fd: listener.fd), sink: self) { multishot = $0 }
+            loop.submitMultishot(MultishotAccept(fd: listener.fd), resultsTo: self) { multishot = $0 }
         }
     }
 

@@ -18,7 +18,7 @@ extension TCPConnection {
     /// - Throws: `.read` errors as ``read(into:timeout:)`` does (`.timedOut` after
     ///   `timeout`, `.system(.connectionReset)`, `.closed`, `CancellationError`; a
     ///   cancelled receive whose bytes had already arrived still hands them to `body`);
-    ///   `.invalidArgument` for a bad receive-pool configuration; whatever `body` throws.
+    ///   whatever `body` throws.
     public func receive<Result>(
         timeout: Duration? = nil, _ body: (UnsafeRawBufferPointer) async throws -> Result
     ) async throws -> Result {

@@ -182,7 +182,7 @@ public final class TCPConnection: @unchecked Sendable {
 
     private func onLoopDescriptor(_ operation: TorusError.Operation) throws(TorusError) -> Int32 {
         guard loop.isCurrent else { throw TorusError(operation, .notOnLoop) }
-        return try descriptor.open(for: operation)
+        return try descriptor.usableFD(for: operation)
     }
 }
 

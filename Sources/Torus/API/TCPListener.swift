@@ -66,7 +66,7 @@ public final class TCPListener: @unchecked Sendable {
             let bound = try SocketAddress.query(fd, getsockname)
             return TCPListener(acceptor: Acceptor(listener: descriptor), localAddress: bound)
         } catch {
-            descriptor.closeAtShutdown()
+            descriptor.closeNow()
             loop.descriptors[fd] = nil
             throw error
         }
@@ -88,7 +88,7 @@ public final class TCPListener: @unchecked Sendable {
     /// yet taken are closed, then the socket is closed. Closing twice throws `.closed`.
     public func close() async throws {
         try await loop.onLoop(.close) {
-            _ = try acceptor.listener.open(for: .close)
+            _ = try acceptor.listener.usableFD(for: .close)
             await acceptor.close()
             try await acceptor.listener.close()
         }

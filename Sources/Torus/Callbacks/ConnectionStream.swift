@@ -17,7 +17,7 @@ import SystemPackage
 ///
 /// Lifetime: the descriptor holds this stream and the stream its connection until the
 /// descriptor closes (or the loop exits), so a served connection needs no other owner.
-final class ConnectionStream: CompletionSink {
+final class ConnectionStream: ResultSink {
     /// The received bytes the handler is looking at.
     private struct Shown {
         var buffer: LentBuffer
@@ -29,6 +29,36 @@ final class ConnectionStream: CompletionSink {
         var sent = false
     }
 
+    /// The receive side: a receive armed or not.
+    private enum Receiving {
+        /// No receive in flight: not armed yet, between two, or receiving stopped.
+        case idle
+        /// A receive in flight (multishot, or one at a time), with the buffer it reads
+        /// into when it was lent one first (``ReceivePlan/lendFirst``).
+        case armed(OperationID, buffer: LentBuffer?)
+    }
+
+    /// Where the connection is in its life, as the handler and its sends drive it.
+    private enum Lifecycle {
+        /// Serving.
+        case open
+        /// ``TCPConnection/closeWhenSent()`` was called: sends are refused, and the
+        /// connection closes once the queue is empty.
+        case closeRequested
+        /// The close has started.
+        case closing
+    }
+
+    /// Whether the handler has heard that receiving stopped (exactly once).
+    private enum EndReport {
+        /// Receiving goes on.
+        case pending
+        /// It stopped while the handler was handling bytes: reported once it returns.
+        case deferred(TorusError?)
+        /// The handler has heard (or is hearing).
+        case reported
+    }
+
     let connection: TCPConnection
     let handler: any ConnectionHandler
     /// unowned(unsafe): the loop owns the pool and outlives its connections.
@@ -37,24 +67,15 @@ final class ConnectionStream: CompletionSink {
     // accesses never overlap: `@exclusivity(unchecked)` drops the runtime's access
     // bookkeeping from every round trip.
 
-    /// The receive in flight (multishot, or one at a time).
-    @exclusivity(unchecked) private var receiving: OperationID?
-    /// A one-at-a-time receive's own buffer, lent while it waits.
-    @exclusivity(unchecked) private var receiveBuffer: LentBuffer?
+    @exclusivity(unchecked) private var receiving = Receiving.idle
     @exclusivity(unchecked) private var shown: Shown?
     @exclusivity(unchecked) private var outbound = OutboundQueue()
-    /// A send of the queue's first chunk is in flight (`sending` names it once it waits).
-    @exclusivity(unchecked) private var sendInFlight = false
+    /// The send of the queue's first chunk that is in flight, if any.
     @exclusivity(unchecked) private var sending: OperationID?
-    /// Receiving stopped (the handler has heard, or will once it returns).
-    @exclusivity(unchecked) private var ended = false
-    /// The end the handler hears once it returns from ``ConnectionHandler/connection(_:received:)``.
-    @exclusivity(unchecked) private var deferredEnd: TorusError??
+    @exclusivity(unchecked) private var lifecycle = Lifecycle.open
+    @exclusivity(unchecked) private var endReport = EndReport.pending
     /// What stopped the connection first (a send failure), reported as its end.
     @exclusivity(unchecked) private var failure: TorusError?
-    /// ``TCPConnection/closeWhenSent()`` was called; the close itself started.
-    @exclusivity(unchecked) private var closeRequested = false
-    @exclusivity(unchecked) private var closing = false
 
     init(connection: TCPConnection, handler: any ConnectionHandler, pool: ReceiveBufferPool) {
         self.connection = connection
@@ -67,9 +88,9 @@ final class ConnectionStream: CompletionSink {
 
     // MARK: Receiving
 
-    /// Arms the receive: see the type's comment; `bridging` receives into a spare buffer
-    /// once (io_uring's pool ran dry).
-    func armReceive(bridging: Bool = false) {
+    /// Arms the receive the pool's ``ReceivePlan`` calls for; `afterShortage` receives
+    /// into a spare buffer once (io_uring's ring ran dry).
+    func armReceive(afterShortage: Bool = false) {
         let fd: Int32
         do {
             fd = try descriptor.begin(.read)
@@ -77,56 +98,60 @@ final class ConnectionStream: CompletionSink {
             end(error)
             return
         }
-        let onSelector = !pool.selectsInKernel && pool.selectsOnArrival
+        var buffer: LentBuffer?
         let result: Int32?
-        if onSelector || (pool.selectsInKernel && !bridging && !pool.multishotRefused) {
-            loop.submitMultishot(PooledReceive(fd: fd, pool: pool, multishot: true), sink: self) { receiving = $0 }
+        switch pool.plan(afterShortage: afterShortage) {
+        case .readWhenReady, .kernelSelects where !pool.multishotRefused:
+            loop.submitMultishot(PooledReceive(fd: fd, pool: pool, multishot: true), resultsTo: self) {
+                receiving = .armed($0, buffer: nil)
+            }
             result = nil
-        } else if pool.selectsInKernel && !bridging {
-            result = loop.start(PooledReceive(fd: fd, pool: pool), sink: self) { receiving = $0 }
-        } else {
-            let buffer = pool.lendTop()
-            receiveBuffer = buffer
-            result = loop.start(Receive(fd: fd, buffer: buffer.bytes), sink: self) { receiving = $0 }
+        case .kernelSelects:
+            result = loop.submit(PooledReceive(fd: fd, pool: pool), resultTo: self) { receiving = .armed($0, buffer: nil) }
+        case .lendFirst:
+            let lent = pool.lend(for: .receiving)
+            buffer = lent
+            result = loop.submit(Receive(fd: fd, buffer: lent.bytes), resultTo: self) {
+                receiving = .armed($0, buffer: lent)
+            }
         }
-        if let result { received(result: result, flags: 0, final: true) }
+        if let result { received(result: result, flags: 0, final: true, into: buffer) }
     }
 
-    func receive(result: Int32, flags: UInt32, id: OperationID, loop: EventLoop) {
+    func handle(result: Int32, flags: UInt32, of id: OperationID, loop: EventLoop) {
         if id == sending {
             sending = nil
             sent(result)
             sendQueued()
-        } else {
-            received(result: result, flags: flags, final: flags & IORING_CQE_F_MORE == 0)
+        } else if case .armed(_, let buffer) = receiving {
+            received(result: result, flags: flags, final: flags & IORING_CQE_F_MORE == 0, into: buffer)
         }
     }
 
     /// A receive result: hands the bytes to the handler, then re-arms, bridges a
-    /// shortage, or ends.
-    private func received(result: Int32, flags: UInt32, final: Bool) {
+    /// shortage, or ends. `buffer` is the receive's own lent buffer, if it had one.
+    private func received(result: Int32, flags: UInt32, final: Bool, into buffer: LentBuffer?) {
         if final {
-            receiving = nil
+            receiving = .idle
             descriptor.end()
         }
-        // A one-at-a-time receive's own buffer, or the pooled one the result names.
-        let buffer = receiveBuffer ?? pool.lendFilled(result: result, flags: flags)
-        receiveBuffer = nil
-        if result > 0, let buffer {
-            show(buffer, count: Int(result))
-        } else if let buffer {
-            pool.giveBack(buffer)
+        // The receive's own buffer, or the pooled one the result names.
+        let filled = buffer ?? pool.takeFilled(result: result, flags: flags)
+        if result > 0, let filled {
+            show(filled, count: Int(result))
+        } else if let filled {
+            pool.giveBack(filled)
         }
-        guard final, !ended else { return }
-        if !closing && failure == nil {
+        guard final, case .pending = endReport else { return }
+        if lifecycle != .closing && failure == nil {
             switch result {
             case 1...:
                 armReceive()
                 return
             case -ENOBUFS:
-                armReceive(bridging: true)  // io_uring: every pooled buffer is lent
+                armReceive(afterShortage: true)  // io_uring: every pooled buffer is lent
                 return
-            case -EINVAL where pool.selectsInKernel && !pool.multishotRefused:
+            case -EINVAL where pool.plan() == .kernelSelects && !pool.multishotRefused:
                 pool.multishotRefused = true  // before Linux 6.0
                 armReceive()
                 return
@@ -136,7 +161,7 @@ final class ConnectionStream: CompletionSink {
         }
         switch result {
         case 0: end(nil)
-        case _ where closing || result > 0: end(TorusError(.read, .closed))
+        case _ where lifecycle == .closing || result > 0: end(TorusError(.read, .closed))
         default: end(torusError(.read, result))
         }
     }
@@ -147,8 +172,8 @@ final class ConnectionStream: CompletionSink {
         let shown = self.shown!
         self.shown = nil
         if !shown.taken || shown.sent { pool.giveBack(buffer) }
-        if let error = deferredEnd {
-            deferredEnd = nil
+        if case .deferred(let error) = endReport {
+            endReport = .reported
             handler.connectionEnded(connection, error: error)
         }
     }
@@ -166,11 +191,11 @@ final class ConnectionStream: CompletionSink {
     /// Receiving stopped: tells the handler once (after it returns, if it is handling
     /// bytes), with the first failure if a send saw one.
     private func end(_ error: TorusError?) {
-        guard !ended else { return }
-        ended = true
+        guard case .pending = endReport else { return }
         if shown != nil {
-            deferredEnd = .some(failure ?? error)
+            endReport = .deferred(failure ?? error)
         } else {
+            endReport = .reported
             handler.connectionEnded(connection, error: failure ?? error)
         }
     }
@@ -181,7 +206,7 @@ final class ConnectionStream: CompletionSink {
     /// - Throws: the failure of an earlier send, or of the send this call started.
     func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
         if let failure { throw failure }
-        if closeRequested { throw TorusError(.write, .closed) }
+        if lifecycle != .open { throw TorusError(.write, .closed) }
         guard !bytes.isEmpty else { return }
         if let start = shown?.buffer.bytes.baseAddress, !shown!.taken, let base = bytes.baseAddress,
             base >= UnsafeRawPointer(start), base + bytes.count <= UnsafeRawPointer(start) + shown!.count
@@ -193,13 +218,13 @@ final class ConnectionStream: CompletionSink {
         } else {
             outbound.appendCopy(of: bytes, pool: pool)
         }
-        if !sendInFlight { sendQueued() }
+        if sending == nil { sendQueued() }
         if let failure { throw failure }
     }
 
     /// Sends the queued chunks, one send at a time, until one waits or the queue empties.
     private func sendQueued() {
-        while !sendInFlight, let chunk = outbound.first {
+        while sending == nil, let chunk = outbound.first {
             let fd: Int32
             do {
                 fd = try descriptor.begin(.write)
@@ -207,17 +232,16 @@ final class ConnectionStream: CompletionSink {
                 fail(error)
                 return
             }
-            sendInFlight = true
-            if let result = loop.start(Send(fd: fd, bytes: chunk.remaining), sink: self, register: { sending = $0 }) {
+            // A send that finishes at once never gets an ID: nothing else runs meanwhile.
+            if let result = loop.submit(Send(fd: fd, bytes: chunk.remaining), resultTo: self, register: { sending = $0 }) {
                 sent(result)
             }
         }
-        if closeRequested && outbound.isEmpty && !sendInFlight { closeNow() }
+        if lifecycle == .closeRequested && outbound.isEmpty && sending == nil { closeNow() }
     }
 
     /// A send finished: advances the queue, or fails the connection.
     private func sent(_ result: Int32) {
-        sendInFlight = false
         descriptor.end()
         if result >= 0 {
             outbound.advance(by: Int(result), giveBack: giveBack)
@@ -238,22 +262,22 @@ final class ConnectionStream: CompletionSink {
     /// `error` as the end.
     private func fail(_ error: TorusError) {
         if failure == nil { failure = error }
-        outbound.removeAll(keepingFirst: sendInFlight, giveBack: giveBack)
-        if let receiving { loop.cancel(receiving) } else { end(error) }
-        if closeRequested { closeNow() }
+        outbound.removeAll(keepingFirst: sending != nil, giveBack: giveBack)
+        if case .armed(let id, _) = receiving { loop.cancel(id) } else { end(error) }
+        if lifecycle == .closeRequested { closeNow() }
     }
 
     // MARK: Closing
 
     /// Closes once the queue is empty (now, if it is).
     func closeWhenSent() {
-        closeRequested = true
-        if outbound.isEmpty && !sendInFlight { closeNow() }
+        if lifecycle == .open { lifecycle = .closeRequested }
+        if outbound.isEmpty && sending == nil { closeNow() }
     }
 
     private func closeNow() {
-        guard !closing else { return }
-        closing = true
+        guard lifecycle != .closing else { return }
+        lifecycle = .closing
         // Shutting down, the loop closes what it owns as it exits.
         guard !loop.isShuttingDown, descriptor.fd >= 0 else { return }
         let connection = self.connection

@@ -55,7 +55,7 @@ struct OutboundQueue {
             first!.fill(from: &rest)
         }
         while !rest.isEmpty {
-            var chunk = Chunk(buffer: pool.lendForSending(), start: 0, end: 0, used: 0)
+            var chunk = Chunk(buffer: pool.lend(for: .sending), start: 0, end: 0, used: 0)
             chunk.fill(from: &rest)
             append(chunk)
         }

@@ -12,11 +12,10 @@ extension TCPConnection {
     /// with the async calls: their bytes would interleave with the handler's.
     ///
     /// - Throws: ``TorusError`` (`.read`): `.notOnLoop` off the loop thread, `.closed`,
-    ///   `.loopShutDown`, `.invalidArgument` when already served or for a bad receive-pool
-    ///   configuration.
+    ///   `.loopShutDown`, `.invalidArgument` when already served.
     public func serve(with handler: some ConnectionHandler) throws(TorusError) {
         guard loop.isCurrent else { throw TorusError(.read, .notOnLoop) }
-        _ = try descriptor.open(for: .read)
+        _ = try descriptor.usableFD(for: .read)
         try loop.checkUsable(.read)
         guard descriptor.stream == nil else {
             throw TorusError(.read, .invalidArgument("the connection is already served"))
@@ -37,7 +36,7 @@ extension TCPConnection {
     ///   bytes are then dropped: the connection is ending).
     public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
         guard loop.isCurrent else { throw TorusError(.write, .notOnLoop) }
-        _ = try descriptor.open(for: .write)
+        _ = try descriptor.usableFD(for: .write)
         try loop.checkUsable(.write)
         guard let stream = descriptor.stream else {
             throw TorusError(.write, .invalidArgument("send(_:) needs a connection served with serve(with:)"))

@@ -41,9 +41,9 @@ final class Descriptor: @unchecked Sendable {
         loop.descriptors[fd] = self
     }
 
-    /// The descriptor, or `.closed` for `operation` once closed.
+    /// The descriptor's number, or `.closed` for `operation` once closed.
     @inline(__always)
-    func open(for operation: TorusError.Operation) throws(TorusError) -> Int32 {
+    func usableFD(for operation: TorusError.Operation) throws(TorusError) -> Int32 {
         guard fd >= 0 else { throw TorusError(operation, .closed) }
         return fd
     }
@@ -73,7 +73,7 @@ final class Descriptor: @unchecked Sendable {
     /// waits for the operations begun and not yet ended.
     @inline(__always)
     func begin(_ operation: TorusError.Operation) throws(TorusError) -> Int32 {
-        let fd = try open(for: operation)
+        let fd = try usableFD(for: operation)
         try loop.checkUsable(operation)
         inFlight += 1
         return fd
@@ -95,7 +95,7 @@ final class Descriptor: @unchecked Sendable {
     /// is never freed for reuse while a queued call could still use it. Later use, and a
     /// second close, throw `.closed`.
     func close() async throws {
-        let fd = try open(for: .close)
+        let fd = try usableFD(for: .close)
         self.fd = -1
         stream = nil
         loop.descriptors[fd] = nil
@@ -103,16 +103,17 @@ final class Descriptor: @unchecked Sendable {
             await loop.cancelOperations(on: fd)
             if inFlight > 0 { _ = await loop.suspendAsWaiter(cancellable: false) { drainWaiter = $0 } }
         }
-        loop.forgetDescriptor(fd)
+        loop.forget(fd)
         let result = await loop.submit(Close(fd: fd), cancellable: false).result
         if result < 0 { throw TorusError(.close, .system(Errno(rawValue: -result))) }
     }
 
-    /// Closes synchronously while the loop shuts down (operations were cancelled).
-    func closeAtShutdown() {
+    /// Closes synchronously, with no operation in flight on it: at the loop's exit, or
+    /// when setting up a socket failed before any operation started.
+    func closeNow() {
         stream = nil
         guard fd >= 0 else { return }
-        loop.forgetDescriptor(fd)
+        loop.forget(fd)
         CLiburing.close(fd)
         fd = -1
     }

@@ -35,7 +35,7 @@ extension EventLoop {
         // Closed only now that nothing is in flight: a pool thread's queued pread must
         // not find the number reused by another file. Served connections let go of
         // their stream (and handler) here, whatever their handler did at the end.
-        for descriptor in descriptors.values { descriptor.closeAtShutdown() }
+        for descriptor in descriptors.values { descriptor.closeNow() }
         descriptors.removeAll()
         receiveBufferPool?.unregister()
         lifecycle.store(Lifecycle.exited.rawValue, ordering: .relaxed)
@@ -47,7 +47,10 @@ extension EventLoop {
             return taken
         }
         for scheduled in jobs { globalConcurrentExecutor.enqueue(ExecutorJob(scheduled.job)) }
-        if case .selector(let selector) = reactor { selector.pool.stop() }
+        switch reactor {
+        case .completion(let reactor): reactor.end()
+        case .selector(let reactor): reactor.end()
+        }
         // No longer the loop: jobs these waiters schedule must go to the global pool,
         // even when a waiter is a task that ran on this loop.
         torus_set_current_loop(nil)

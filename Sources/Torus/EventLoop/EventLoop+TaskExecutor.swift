@@ -41,7 +41,7 @@ extension EventLoop: TaskExecutor {
         if accepted { wake() }
     }
 
-    /// Wakes the loop out of `io_uring_enter`; one eventfd write however many threads
+    /// Wakes the loop out of its reactor's wait; one eventfd write however many threads
     /// call it before the loop drains the remote queue.
     func wake() {
         if !wakePending.exchange(true, ordering: .sequentiallyConsistent) {
@@ -50,7 +50,7 @@ extension EventLoop: TaskExecutor {
         }
     }
 
-    /// The wake read completed: drain what other threads queued and re-arm the read.
+    /// The reactor read the wake eventfd: drain what other threads queued.
     func handleWake() {
         counters.wakeups &+= 1
         wakePending.store(false, ordering: .sequentiallyConsistent)
@@ -58,18 +58,15 @@ extension EventLoop: TaskExecutor {
         remote.withLock { work in
             swap(&work.jobs, &remoteSpare.jobs)
             swap(&work.cancellations, &remoteSpare.cancellations)
-            swap(&work.completions, &remoteSpare.completions)
+            swap(&work.poolResults, &remoteSpare.poolResults)
             stop = work.stopRequested
         }
         ready.append(contentsOf: remoteSpare.jobs)
         remoteSpare.jobs.removeAll(keepingCapacity: true)
         for id in remoteSpare.cancellations { cancel(id) }
         remoteSpare.cancellations.removeAll(keepingCapacity: true)
-        for posted in remoteSpare.completions { resumeWaiter(posted.id, result: posted.result) }
-        remoteSpare.completions.removeAll(keepingCapacity: true)
+        for posted in remoteSpare.poolResults { resumeWaiter(posted.id, result: posted.result) }
+        remoteSpare.poolResults.removeAll(keepingCapacity: true)
         if stop { beginShutdown() }
-        if case .completion(let completion) = reactor, lifecycle.load(ordering: .relaxed) != Lifecycle.exited.rawValue {
-            completion.prepareWakeRead(fd: wakeFD, buffer: wakeBuffer)
-        }
     }
 }

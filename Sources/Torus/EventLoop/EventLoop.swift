@@ -5,14 +5,17 @@ import Logging
 import Synchronization
 import SystemPackage
 
-/// A thread that owns an io_uring and a job queue, and is the Swift `TaskExecutor`
-/// its tasks run on.
+/// A thread that owns a reactor (io_uring or epoll) and a job queue, and is the Swift
+/// `TaskExecutor` its tasks run on.
 ///
-/// Each turn the loop runs the ready jobs, submits the SQEs they queued in one batch,
-/// blocks in the kernel only when no job is ready, and resumes the tasks whose CQEs
-/// arrived. Tasks pinned to the loop (``run(_:)``, `Task(executorPreference:)`) resume
+/// Each turn the loop runs the ready jobs, lets its reactor submit what they started
+/// and wait, blocking only when no job is ready, and resumes the tasks whose operations
+/// finished. Tasks pinned to the loop (``run(_:)``, `Task(executorPreference:)`) resume
 /// without crossing threads, which is 27-40x cheaper than resuming on Swift's global
-/// pool (ARCHITECTURE.md).
+/// pool (docs/ARCHITECTURE.md).
+///
+/// The loop keeps the jobs, the operation slots, suspension, cancellation and timers;
+/// how an operation runs is its reactor's business (``Reactor``).
 ///
 /// Create one with ``init(configuration:)`` or use ``withEventLoop(configuration:_:)``;
 /// end it with ``shutdown()``, which cancels what is in flight and closes what it owns.
@@ -25,7 +28,7 @@ public final class EventLoop: @unchecked Sendable {
     public let configuration: Configuration
     /// The reactor this loop runs on: `.ioUring` or `.epoll`, never `.automatic`.
     public let backend: Backend
-    let reactor: Reactor
+    let reactor: AnyReactor
     @exclusivity(unchecked) var slots: OperationSlots
     @exclusivity(unchecked) var ready = Deque<ScheduledJob>()
     @exclusivity(unchecked) var timers = TimerQueue()
@@ -35,20 +38,16 @@ public final class EventLoop: @unchecked Sendable {
     /// The address of the task whose job the loop is running (a task is its own job);
     /// ``TaskCancellationScope`` compares it with its owner's.
     @exclusivity(unchecked) var runningTask: UInt = 0
-    /// Selector reactor: multishot operations to drive again next turn (they used up
-    /// their budget), and the list being driven now.
-    @exclusivity(unchecked) var pendingMultishots: [OperationID] = []
-    @exclusivity(unchecked) var resumingMultishots: [OperationID] = []
     /// The open ``TaskCancellationScope`` found last, and its owner.
     @exclusivity(unchecked) var cachedScope: TaskCancellationScope.CachedScope?
-    /// Made by the first ``TCPConnection/receive(timeout:_:)`` (EventLoop+ReceiveBuffers.swift).
+    /// Made by the first receive into the pool (``receiveBuffers()``).
     @exclusivity(unchecked) var receiveBufferPool: ReceiveBufferPool?
 
     let remote = Mutex(RemoteWork())
     let wakePending = Atomic<Bool>(false)
     let lifecycle = Atomic<UInt8>(Lifecycle.running.rawValue)
+    /// The eventfd other threads write to wake the loop (``wake()``); its reactor reads it.
     let wakeFD: Int32
-    let wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
     /// The facade actors use as their serial executor (``serialExecutor``).
     public let serialExecutor: LoopSerialExecutor
     let logger = Logger(label: "torus.eventloop")
@@ -56,25 +55,24 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Starts a loop thread on the configured backend (io_uring, or epoll).
     ///
-    /// - Throws: ``TorusError`` (operation `.eventLoop`): `.ioUringUnavailable` when
+    /// - Throws: ``TorusError`` (operation `.eventLoop`): `.invalidArgument` for a bad
+    ///   configuration value (``Configuration/validate()``); `.ioUringUnavailable` when
     ///   io_uring was asked for explicitly and cannot be used (EPERM under a seccomp
     ///   filter, ENOSYS on an old kernel, the `io_uring_disabled` sysctl); `.system`
     ///   when the reactor cannot be set up.
     public init(configuration: Configuration = Configuration()) throws {
+        try configuration.validate()
         self.configuration = configuration
         backend = try configuration.backend.resolved()
         // Non-blocking for epoll, which drains it with read(2); io_uring reads it async.
         wakeFD = eventfd(0, Int32(EFD_CLOEXEC) | (backend == .epoll ? Int32(EFD_NONBLOCK) : 0))
         if wakeFD < 0 { throw TorusError(.eventLoop, .system(.last)) }
-        let selector: SelectorReactor?
         do {
             switch backend {
             case .epoll:
-                selector = try SelectorReactor(wakeFD: wakeFD, configuration: configuration)
-                reactor = .selector(selector!)
+                reactor = .selector(try SelectorReactor(wakeFD: wakeFD, configuration: configuration))
             default:
-                selector = nil
-                reactor = .completion(try CompletionReactor(configuration: configuration))
+                reactor = .completion(try CompletionReactor(wakeFD: wakeFD, configuration: configuration))
             }
         } catch {
             close(wakeFD)
@@ -83,14 +81,13 @@ public final class EventLoop: @unchecked Sendable {
         slots = OperationSlots(initialCapacity: configuration.initialOperationSlots)
         serialExecutor = LoopSerialExecutor()
         serialExecutor.loop = self
-        selector?.pool.loop = self
+        if case .selector(let selector) = reactor { selector.pool.loop = self }
         try startThread()
     }
 
     deinit {
         // Closed here, not at exit: another thread may still be inside `wake()`.
         close(wakeFD)
-        wakeBuffer.deallocate()
     }
 
     /// The loop running the calling thread, or nil when called off every loop.
@@ -132,13 +129,8 @@ public final class EventLoop: @unchecked Sendable {
     func snapshot() -> LoopStatistics {
         var statistics = counters
         switch reactor {
-        case .completion(let completion):
-            statistics.operationsSubmitted = completion.submitted
-            statistics.kernelEnters = completion.enterCalls
-            statistics.systemCalls = completion.enterCalls
-        case .selector(let selector):
-            statistics.kernelEnters = selector.waits
-            statistics.systemCalls = selector.systemCalls
+        case .completion(let reactor): reactor.record(into: &statistics)
+        case .selector(let reactor): reactor.record(into: &statistics)
         }
         statistics.operationSlotsInUse = slots.inUse
         statistics.timersPending = timers.count
@@ -178,15 +170,15 @@ public final class EventLoop: @unchecked Sendable {
 
     private func threadMain(_ start: ThreadStart) {
         torus_set_thread_name(configuration.threadName)
-        if case .completion(let completion) = reactor {
-            do {
-                try completion.enable()
-            } catch {
-                start.error.withLock { $0 = TorusError(.eventLoop, .system(error)) }
-                start.started.signal()
-                return
+        do {
+            switch reactor {
+            case .completion(let reactor): try reactor.begin(on: self)
+            case .selector(let reactor): try reactor.begin(on: self)
             }
-            completion.prepareWakeRead(fd: wakeFD, buffer: wakeBuffer)
+        } catch {
+            start.error.withLock { $0 = TorusError(.eventLoop, .system(error)) }
+            start.started.signal()
+            return
         }
         torus_set_current_loop(Unmanaged.passUnretained(self).toOpaque())
         start.started.signal()
@@ -197,33 +189,17 @@ public final class EventLoop: @unchecked Sendable {
     private func runUntilExit() {
         // The reactor is unpacked once, not on every turn (a retain and a release each).
         switch reactor {
-        case .completion(let completion):
-            runTurns { deadline in
-                let reaped = completion.pump(until: deadline) { dispatch($0) }
-                counters.completionsReaped &+= UInt64(reaped)
-            }
-        case .selector(let selector):
-            runTurns { deadline in
-                let handled = selector.pump(
-                    until: deadline,
-                    ready: { wakeWaiter($0, selector: selector) },
-                    multishot: { driveMultishot($0, selector: selector) },
-                    wake: {
-                        _ = read(wakeFD, wakeBuffer, 8)
-                        handleWake()
-                    })
-                counters.completionsReaped &+= UInt64(handled)
-                resumePendingMultishots(selector: selector)
-            }
+        case .completion(let reactor): runTurns(reactor)
+        case .selector(let reactor): runTurns(reactor)
         }
         exit()
     }
 
     /// The loop's turns until it has drained after shutdown: run the ready jobs, then
-    /// `pump` the reactor, blocking only when no job (or multishot operation) is ready
-    /// and then no later than the earliest timer, then fire the timers due.
+    /// let the reactor wait and deliver, blocking only when no job (or reactor work) is
+    /// ready and then no later than the earliest timer, then fire the timers due.
     @inline(__always)
-    private func runTurns(_ pump: (_ deadline: UInt64) -> Void) {
+    private func runTurns<Driven: Reactor>(_ reactor: Driven) {
         while true {
             runReadyJobs()
             if lifecycle.load(ordering: .relaxed) == Lifecycle.draining.rawValue,
@@ -231,7 +207,8 @@ public final class EventLoop: @unchecked Sendable {
             {
                 return
             }
-            pump(ready.isEmpty && pendingMultishots.isEmpty ? (nextTimerDeadline() ?? .max) : 0)
+            let deadline = ready.isEmpty && !reactor.hasReadyWork ? (nextTimerDeadline() ?? .max) : 0
+            counters.completionsReaped &+= UInt64(reactor.pump(self, until: deadline))
             expireDueTimers()
         }
     }
@@ -252,42 +229,15 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Routes one CQE: the wake read, an operation's result, its linked timeout, or a
-    /// multishot operation's sink. Stale CQEs fail the generation check and are counted.
-    @inline(__always)
-    private func dispatch(_ completion: torus_completion) {
-        let userData = completion.user_data
-        if userData == OperationID.ignoredUserData { return }
-        if userData == OperationID.wakeUserData {
-            handleWake()
-            return
-        }
-        let id = OperationID(userData: userData)
-        guard let slot = slots.slot(for: id) else {
-            counters.staleCompletions &+= 1
-            return
-        }
-        if userData & OperationID.linkedTimeoutBit != 0 {
-            if completion.res == -ETIME { slot.pointee.timedOut = true }
-            finishOne(slot, id: id)
-            return
-        }
-        if let sink = slot.pointee.sink {
-            if completion.flags & IORING_CQE_F_MORE == 0 { slots.release(id.index) }
-            sink.receive(result: completion.res, flags: completion.flags, id: id, loop: self)
-            return
-        }
-        slot.pointee.result = completion.res
-        slot.pointee.flags = completion.flags
-        finishOne(slot, id: id)
-    }
-
-    /// Counts one of the slot's expected CQEs; after the last, frees the slot and
-    /// resumes the waiter. A timer the waiter still had goes stale.
+    /// One thing the waiter of `slot` waited for happened; after the last (an io_uring
+    /// operation with a linked timeout waits for two CQEs), frees the slot and resumes
+    /// the waiter. A timer the waiter still had goes stale.
     @inline(__always)
     func finishOne(_ slot: UnsafeMutablePointer<OperationSlot>, id: OperationID) {
-        slot.pointee.pendingCompletions &-= 1
-        guard slot.pointee.pendingCompletions == 0 else { return }
+        if case .kernel(let left) = slot.pointee.waiting, left > 1 {
+            slot.pointee.waiting = .kernel(completionsLeft: left &- 1)
+            return
+        }
         let completion = Completion(
             result: slot.pointee.result, flags: slot.pointee.flags,
             cancelled: slot.pointee.cancelRequested, timedOut: slot.pointee.timedOut)
@@ -315,7 +265,7 @@ extension EventLoop {
     struct RemoteWork: ~Copyable {
         var jobs: [ScheduledJob] = []
         var cancellations: [OperationID] = []
-        var completions: [PostedCompletion] = []
+        var poolResults: [PoolResult] = []
         var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
         var stopRequested = false
         var exited = false

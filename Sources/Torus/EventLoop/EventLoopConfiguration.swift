@@ -32,5 +32,19 @@ extension EventLoop {
 
         /// The default configuration.
         public init() {}
+
+        /// Checks every value before a loop is built with them, so a bad one fails
+        /// ``EventLoop/init(configuration:)`` with a message naming it, not a later call.
+        /// - Throws: ``TorusError`` (`.eventLoop`) with `.invalidArgument`.
+        public func validate() throws(TorusError) {
+            func invalid(_ message: String) -> TorusError { TorusError(.eventLoop, .invalidArgument(message)) }
+            guard receiveBufferSize > 0, receiveBufferSize <= Int(Int32.max) else {
+                throw invalid("receiveBufferSize must be in 1...\(Int32.max), got \(receiveBufferSize)")
+            }
+            guard receiveBufferCount > 0, receiveBufferCount <= 32768, receiveBufferCount & (receiveBufferCount - 1) == 0
+            else {
+                throw invalid("receiveBufferCount must be a power of two in 1...32768, got \(receiveBufferCount)")
+            }
+        }
     }
 }

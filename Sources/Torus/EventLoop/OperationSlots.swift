@@ -42,9 +42,19 @@ struct OperationSlots: ~Copyable {
         if free.isEmpty { addChunk() }
         let index = free.removeLast()
         let slot = self[index]
-        slot.pointee.inUse = true
+        slot.pointee.waiting = .starting
         inUse += 1
         return OperationID(index: index, generation: slot.pointee.generation)
+    }
+
+    /// Takes a free slot for an operation whose results go to `sink` (``OperationSlot/Waiting/sink``).
+    @inline(__always)
+    mutating func allocate(for sink: any ResultSink) -> OperationID {
+        let id = allocate()
+        let slot = self[id.index]
+        slot.pointee.waiting = .sink
+        slot.pointee.sink = sink
+        return id
     }
 
     /// Returns a slot; its generation advances so completions naming the old one are stale.
@@ -66,14 +76,14 @@ struct OperationSlots: ~Copyable {
     func slot(for id: OperationID) -> UnsafeMutablePointer<OperationSlot>? {
         guard Int(id.index) < capacity else { return nil }
         let slot = self[id.index]
-        guard slot.pointee.inUse, slot.pointee.generation == id.generation else { return nil }
+        guard slot.pointee.generation == id.generation, slot.pointee.waiting != .free else { return nil }
         return slot
     }
 
     /// Calls `body` with the ID of every slot in use.
     func forEachInUse(_ body: (OperationID) -> Void) {
         for chunkIndex in chunks.indices {
-            for offset in 0..<Self.chunkSize where chunks[chunkIndex][offset].inUse {
+            for offset in 0..<Self.chunkSize where chunks[chunkIndex][offset].waiting != .free {
                 let index = UInt32(chunkIndex * Self.chunkSize + offset)
                 body(OperationID(index: index, generation: chunks[chunkIndex][offset].generation))
             }

@@ -5,6 +5,8 @@ import Glibc
 struct CancelDescriptor: IOOperation {
     var fd: Int32
 
+    static var opcode: io_uring_op { IORING_OP_ASYNC_CANCEL }
+
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_cancel_fd(sqe, fd, UInt32(IORING_ASYNC_CANCEL_ALL))
     }
@@ -12,7 +14,8 @@ struct CancelDescriptor: IOOperation {
     var selectorPlan: SelectorPlan { .immediate }
 
     func attempt(_ state: inout AttemptState) -> Int32 {
-        // The selector cancels its waiters on `fd` itself (EventLoop.cancelOperations(on:)).
+        // The selector reactor cancels its waiters on `fd` itself
+        // (SelectorReactor.cancelOperations(on:loop:)) and never submits this.
         0
     }
 }

@@ -6,6 +6,8 @@ struct Connect: IOOperation {
     var fd: Int32
     var address: SocketAddress
 
+    static var opcode: io_uring_op { IORING_OP_CONNECT }
+
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         slot.pointee.addressLength = address.copy(into: &slot.pointee.address)
         withUnsafePointer(to: &slot.pointee.address) { storage in

@@ -6,6 +6,8 @@ import Glibc
 struct MultishotAccept: IOOperation {
     var fd: Int32
 
+    static var opcode: io_uring_op { IORING_OP_ACCEPT }
+
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_multishot_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
     }

@@ -8,15 +8,19 @@ import Glibc
 /// io_uring: IOSQE_BUFFER_SELECT; the kernel picks a buffer from the pool's ring and the
 /// CQE names it (`IORING_CQE_F_BUFFER`). `multishot` keeps the receive armed: one CQE per
 /// arrival, each naming its buffer, until end of stream, an error or a dry pool (Linux
-/// 6.0). epoll: the attempt reads into the pool's next buffer, which the caller then
-/// lends (``ReceiveBufferPool/lendTop()``); a multishot receive repeats on every edge.
+/// 6.0). epoll: the attempt reads into a pooled buffer and lends it in one call
+/// (``ReceiveBufferPool/receive(on:)``); a multishot receive repeats on every edge.
+/// Either way the caller takes the filled buffer with
+/// ``ReceiveBufferPool/takeFilled(result:flags:)``.
 struct PooledReceive: IOOperation {
     var fd: Int32
     /// unowned(unsafe): the loop owns the pool and outlives every operation it runs; a
     /// strong reference would cost a retain and release per receive.
     unowned(unsafe) let pool: ReceiveBufferPool
-    /// Stays armed after each result (a callback connection's receive).
+    /// Stays armed after each result (a served connection's receive).
     var multishot = false
+
+    static var opcode: io_uring_op { IORING_OP_RECV }
 
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         if multishot {
@@ -30,8 +34,7 @@ struct PooledReceive: IOOperation {
     var selectorPlan: SelectorPlan { .whenReady(fd: fd, interest: .readable) }
 
     func attempt(_ state: inout AttemptState) -> Int32 {
-        let buffer = pool.nextSelectorBuffer
-        return .syscallResult(recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)))
+        pool.receive(on: fd)
     }
 
     /// A short read took everything the socket held (see ``Receive``).

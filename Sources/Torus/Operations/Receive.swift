@@ -6,6 +6,8 @@ struct Receive: IOOperation {
     var fd: Int32
     var buffer: UnsafeMutableRawBufferPointer
 
+    static var opcode: io_uring_op { IORING_OP_RECV }
+
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_recv(sqe, fd, buffer.baseAddress, buffer.count, 0)
     }

@@ -6,6 +6,8 @@ struct Send: IOOperation {
     var fd: Int32
     var bytes: UnsafeRawBufferPointer
 
+    static var opcode: io_uring_op { IORING_OP_SEND }
+
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, slot: UnsafeMutablePointer<OperationSlot>) {
         io_uring_prep_send(sqe, fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
     }

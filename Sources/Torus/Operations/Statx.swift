@@ -2,9 +2,11 @@ import CLiburing
 import Glibc
 
 /// Reads a file's metadata into `buffer`, which the caller keeps alive until completion.
-struct Statx: IOOperation {
+struct Statx: BlockingOperation {
     var fd: Int32
     var buffer: UnsafeMutablePointer<statx>
+
+    static var opcode: io_uring_op { IORING_OP_STATX }
 
     /// The empty path AT_EMPTY_PATH wants, in static storage: the kernel reads it at
     /// submission, after a temporary C string would be gone.
@@ -16,9 +18,14 @@ struct Statx: IOOperation {
         io_uring_prep_statx(sqe, fd, Self.emptyPath, TORUS_AT_EMPTY_PATH, STATX_BASIC_STATS, buffer)
     }
 
-    var selectorPlan: SelectorPlan { .blocking(.statx(fd: fd, buffer: buffer)) }
+    var blockingCall: StatxCall { StatxCall(fd: fd, buffer: buffer) }
+}
 
-    func attempt(_ state: inout AttemptState) -> Int32 {
-        preconditionFailure("blocking operations run on the pool, not the loop")
-    }
+/// `statx(2)` with an empty path on the selector's pool.
+struct StatxCall: BlockingCall, @unchecked Sendable {
+    // @unchecked Sendable: `buffer` belongs to the caller, which waits for the result.
+    var fd: Int32
+    var buffer: UnsafeMutablePointer<statx>
+
+    func perform() -> Int32 { .syscallResult(Int(torus_statx(fd, buffer))) }
 }

@@ -4,29 +4,58 @@ import SystemPackage
 /// The io_uring reactor: "do it, tell me when it is done".
 ///
 /// Operations are prepared straight into the SQ ring, submitted once per loop turn,
-/// and their CQEs reaped in batches and handed to the loop, which resumes the waiting
-/// task. Confined to the loop thread.
-final class CompletionReactor {
+/// and their CQEs reaped in batches and routed (CompletionReactor+Dispatch.swift): a
+/// task's waiter resumes, a sink gets its result. Confined to the loop thread
+/// (`IORING_SETUP_SINGLE_ISSUER`): `@exclusivity(unchecked)` on the ring is safe because
+/// no two accesses to it can overlap on one thread.
+final class CompletionReactor: Reactor {
     @exclusivity(unchecked) private var ring: Ring
-    private let completions: UnsafeMutablePointer<torus_completion>
+    /// The CQEs of one reap, copied out of the ring.
+    private let cqes: UnsafeMutablePointer<torus_completion>
     private static let reapBatch: UInt32 = 256
+    /// The loop's wake eventfd, read by an SQE kept armed (``prepareWakeRead()``).
+    private let wakeFD: Int32
+    /// Where the kernel writes the eventfd's count.
+    private let wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    /// The opcode of the timeout linked to an operation with a deadline.
+    static let linkedTimeoutOpcode = IORING_OP_LINK_TIMEOUT
 
-    init(configuration: EventLoop.Configuration) throws(Errno) {
+    init(wakeFD: Int32, configuration: EventLoop.Configuration) throws(Errno) {
         ring = try Ring(
             entries: configuration.submissionQueueEntries,
             completionEntries: configuration.completionQueueEntries)
-        completions = .allocate(capacity: Int(Self.reapBatch))
+        cqes = .allocate(capacity: Int(Self.reapBatch))
+        self.wakeFD = wakeFD
     }
 
-    deinit { completions.deallocate() }
+    deinit {
+        cqes.deallocate()
+        wakeBuffer.deallocate()
+    }
 
-    /// Makes the calling thread the ring's only submitter.
-    func enable() throws(Errno) { try ring.enable() }
+    /// Makes the calling (loop) thread the ring's only submitter and arms the wake read.
+    func begin(on loop: EventLoop) throws(Errno) {
+        try ring.enable()
+        prepareWakeRead()
+    }
 
-    /// The ring's setup flags (SINGLE_ISSUER, DEFER_TASKRUN, ...) as accepted by the kernel.
-    var setupFlags: UInt32 { ring.setupFlags }
-    var enterCalls: UInt64 { ring.enterCalls }
-    var submitted: UInt64 { ring.submitted }
+    /// The reactor never has work of its own between turns: the kernel holds it.
+    var hasReadyWork: Bool { false }
+
+    /// io_uring sockets need no extra flags.
+    var socketTypeFlags: Int32 { 0 }
+
+    /// The kernel keeps no per-descriptor state here: nothing to forget.
+    func forget(_ fd: Int32) {}
+
+    /// Nothing to stop: the ring goes with the reactor.
+    func end() {}
+
+    func record(into statistics: inout LoopStatistics) {
+        statistics.operationsSubmitted = ring.submitted
+        statistics.kernelEnters = ring.enterCalls
+        statistics.systemCalls = ring.enterCalls
+    }
 
     /// Registers a provided-buffer ring with the kernel (see ``ReceiveBufferPool``);
     /// returns 0 or -errno.
@@ -78,16 +107,17 @@ final class CompletionReactor {
         io_uring_sqe_set_data64(sqe, userData)
     }
 
-    /// Queues the 8-byte read of the loop's wake eventfd.
-    func prepareWakeRead(fd: Int32, buffer: UnsafeMutablePointer<UInt64>) {
+    /// Queues the 8-byte read of the loop's wake eventfd (re-armed after each wake).
+    func prepareWakeRead() {
         let sqe = ring.nextSubmission()
-        io_uring_prep_read(sqe, fd, buffer, 8, 0)
+        io_uring_prep_read(sqe, wakeFD, wakeBuffer, 8, 0)
         io_uring_sqe_set_data64(sqe, OperationID.wakeUserData)
     }
 
     /// Submits what is queued and enters the kernel, waiting for a completion until
     /// `deadline` (CLOCK_BOOTTIME nanoseconds: one already passed polls, `.max` waits
-    /// however long), then hands every ready CQE to `handle`. Returns CQEs reaped.
+    /// however long), then routes every ready CQE (``dispatch(_:loop:)``). Returns CQEs
+    /// reaped.
     ///
     /// The loop's timers live in its heap; this wait is what makes them fire on time.
     /// Its timeout rides on the wait itself (`IORING_ENTER_EXT_ARG`, relative, computed
@@ -102,7 +132,7 @@ final class CompletionReactor {
     /// `IORING_FEAT_EXT_ARG` (Linux 5.11; the probe checks it, else `.automatic` uses
     /// epoll): without it liburing would queue a timeout SQE per wait.
     @inline(__always)
-    func pump(until deadline: UInt64, _ handle: (torus_completion) -> Void) -> Int {
+    func pump(_ loop: EventLoop, until deadline: UInt64) -> Int {
         switch deadline {
         case .max:
             ring.submitAndWait()
@@ -114,8 +144,8 @@ final class CompletionReactor {
         }
         var total = 0
         while true {
-            let count = ring.reap(into: completions, max: Self.reapBatch)
-            for index in 0..<count { handle(completions[index]) }
+            let count = ring.reap(into: cqes, max: Self.reapBatch)
+            for index in 0..<count { dispatch(cqes[index], loop: loop) }
             total += count
             if count < Self.reapBatch { return total }
         }

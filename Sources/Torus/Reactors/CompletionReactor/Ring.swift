@@ -7,8 +7,6 @@ import SystemPackage
 /// Confined to its loop's thread (`IORING_SETUP_SINGLE_ISSUER` demands it).
 struct Ring: ~Copyable {
     private let ring: UnsafeMutablePointer<io_uring>
-    /// The setup flags the kernel accepted.
-    let setupFlags: UInt32
     /// What the kernel says this ring can do (`IORING_FEAT_*`).
     let features: UInt32
     /// `io_uring_enter` calls made (submit, wait, or both).
@@ -40,7 +38,6 @@ struct Ring: ~Copyable {
             let result = io_uring_queue_init_params(entries, ring, &params)
             if result == 0 {
                 self.ring = ring
-                self.setupFlags = flags
                 self.features = params.features
                 return
             }
@@ -61,9 +58,6 @@ struct Ring: ~Copyable {
         let result = torus_enable_rings(ring)
         if result < 0 { throw Errno(rawValue: -result) }
     }
-
-    /// SQEs prepared and not yet handed to the kernel.
-    var pendingSubmissions: UInt32 { io_uring_sq_ready(ring) }
 
     /// A free SQE, submitting what is queued first when the SQ is full: an operation is
     /// never dropped.

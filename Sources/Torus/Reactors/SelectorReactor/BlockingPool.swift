@@ -4,12 +4,12 @@
 final class BlockingPool: Sendable {
     /// A queued call: a value, so queueing it allocates nothing.
     private struct Call: PoolWork {
-        var call: BlockingCall
+        var call: any BlockingCall
         var id: OperationID
         /// The loop owns the pool and stops it before going away, hence unowned.
         unowned(unsafe) let loop: EventLoop
 
-        func perform() { loop.postCompletion(id, result: call.perform()) }
+        func perform() { loop.postPoolResult(id, result: call.perform()) }
     }
 
     private let workers: WorkerPool<Call>
@@ -22,7 +22,7 @@ final class BlockingPool: Sendable {
     }
 
     /// Queues `call`; its result is posted to the loop as the completion of `id`.
-    func submit(_ call: BlockingCall, id: OperationID) {
+    func submit(_ call: any BlockingCall, id: OperationID) {
         workers.submit(Call(call: call, id: id, loop: loop))
     }
 

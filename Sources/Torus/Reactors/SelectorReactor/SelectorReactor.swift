@@ -18,8 +18,13 @@ import SystemPackage
 /// 7.7 µs against C's 5.8 µs of server CPU per echo round trip). Level-triggered would
 /// need the same MOD calls and re-report drained descriptors on every wait.
 /// Timers live in the loop's heap (``TimerQueue``), which bounds each wait; regular
-/// files go to a ``BlockingPool``. Confined to the loop thread, except the pool.
-final class SelectorReactor {
+/// files go to a ``BlockingPool``. Confined to the loop thread, except the pool: the
+/// `@exclusivity(unchecked)` state is never accessed by two overlapping calls.
+///
+/// How an operation runs here: SelectorReactor+Operations.swift (a task's: try, wait,
+/// try again) and SelectorReactor+Sinks.swift (no task: multishot and served
+/// connections' operations, driven by readiness edges).
+final class SelectorReactor: Reactor {
     /// Who waits on one descriptor.
     private struct Waiters {
         var registered = false
@@ -47,6 +52,10 @@ final class SelectorReactor {
     private var hasPwait2 = true
     private static let eventBatch: Int32 = 256
     let pool: BlockingPool
+    /// Multishot operations to drive again next turn (they used up their budget), and
+    /// the list being driven now (SelectorReactor+Sinks.swift).
+    @exclusivity(unchecked) var pendingMultishots: [OperationID] = []
+    @exclusivity(unchecked) var resumingMultishots: [OperationID] = []
     /// `epoll_wait` calls.
     private(set) var waits: UInt64 = 0
     /// Every system call the reactor and its operations made on the loop thread.
@@ -73,6 +82,26 @@ final class SelectorReactor {
         close(epollFD)
     }
 
+    /// Nothing to start: the wake eventfd was registered at init.
+    func begin(on loop: EventLoop) throws(Errno) {}
+
+    /// Multishot operations that used up their budget go on next turn, without waiting.
+    var hasReadyWork: Bool { !pendingMultishots.isEmpty }
+
+    /// Sockets are non-blocking: their calls are tried and return EAGAIN.
+    var socketTypeFlags: Int32 { Int32(SOCK_NONBLOCK.rawValue) }
+
+    /// Drops `fd`'s registration and waiters (the caller cancelled them already).
+    func forget(_ fd: Int32) { _ = removeWaiters(on: fd) }
+
+    /// Lets the pool threads finish and exit.
+    func end() { pool.stop() }
+
+    func record(into statistics: inout LoopStatistics) {
+        statistics.kernelEnters = waits
+        statistics.systemCalls = systemCalls
+    }
+
     /// Counts system calls an operation's attempt made.
     @inline(__always)
     func countSystemCall() { systemCalls &+= 1 }
@@ -88,7 +117,7 @@ final class SelectorReactor {
 
     /// A read on `fd` returned EAGAIN or a short count: the next read waits for the
     /// edge that new data brings (edge-triggered epoll queues it even while nobody
-    /// waits, and ``pump(until:ready:multishot:wake:)`` sets the hint again).
+    /// waits, and ``pump(_:until:)`` sets the hint again).
     @inline(__always)
     func markDrained(_ fd: Int32) { waiters[Int(fd)].mayRead = false }
 
@@ -155,14 +184,11 @@ final class SelectorReactor {
     }
 
     /// Waits for readiness until `deadline` (CLOCK_BOOTTIME nanoseconds: one already
-    /// passed polls, `.max` waits for an event however long), then reports ready
-    /// waiters and the wake eventfd. Returns the events handled.
-    func pump(
-        until deadline: UInt64,
-        ready: (OperationID) -> Void,
-        multishot: (OperationID) -> Void,
-        wake: () -> Void
-    ) -> Int {
+    /// passed polls, `.max` waits for an event however long), then wakes the waiters of
+    /// each ready descriptor (``wake(_:loop:)``), drives its multishot operation, and
+    /// hands a wake-up to the loop; then drives the multishot operations left from last
+    /// turn. Returns the events handled.
+    func pump(_ loop: EventLoop, until deadline: UInt64) -> Int {
         var timeout = timespec(tv_sec: 0, tv_nsec: 0)
         let forever = deadline == .max
         if !forever && deadline > 0 {
@@ -193,7 +219,9 @@ final class SelectorReactor {
                 let event = events[index]
                 let fd = event.data.fd
                 if fd == wakeFD {
-                    wake()
+                    var drained: UInt64 = 0
+                    _ = read(wakeFD, &drained, 8)
+                    loop.handleWake()
                     continue
                 }
                 let index = Int(fd)
@@ -207,13 +235,13 @@ final class SelectorReactor {
                         waiters[index].readClosed = true
                     }
                     var woken = waiters[index].readers.takeAll()
-                    woken.wakeAll(ready)
+                    woken.wakeAll { wake($0, loop: loop) }
                     waiters[index].readers.reuseStorage(of: &woken)
-                    if let id = waiters[index].multishot { multishot(id) }
+                    if let id = waiters[index].multishot { driveMultishot(id, loop: loop) }
                 }
                 if writable != 0, !waiters[index].writers.isEmpty {
                     var woken = waiters[index].writers.takeAll()
-                    woken.wakeAll(ready)
+                    woken.wakeAll { wake($0, loop: loop) }
                     waiters[index].writers.reuseStorage(of: &woken)
                     // Output interest stays while a woken callback send waits again (it
                     // found the socket full once more): the next edge is its.
@@ -225,6 +253,7 @@ final class SelectorReactor {
                 handled += 1
             }
         }
+        resumePendingMultishots(loop)
         return handled
     }
 }

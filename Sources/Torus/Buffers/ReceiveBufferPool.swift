@@ -2,7 +2,8 @@ import CLiburing
 import Glibc
 
 /// The loop's receive buffers, lent by ``TCPConnection/receive(timeout:_:)`` only while
-/// received bytes are handed to the caller, so an idle connection holds none.
+/// received bytes are handed to the caller, so an idle connection holds none; served
+/// connections also copy the bytes they send into them.
 ///
 /// io_uring: the free buffers sit in a provided-buffer ring registered with the kernel
 /// (IORING_REGISTER_PBUF_RING, Linux 5.19); a receive submitted with IOSQE_BUFFER_SELECT
@@ -34,6 +35,10 @@ final class ReceiveBufferPool {
     /// Spare buffers, made when the pool ran dry and kept for the next shortage: the
     /// pool grows to the most receives ever in flight at once, then allocates no more.
     @exclusivity(unchecked) private var spares: [UnsafeMutableRawBufferPointer] = []
+    /// Selector reactor: the buffer the last ``receive(on:)`` filled and lent, until
+    /// ``takeFilled(result:flags:)`` hands it over (right after, with no suspension
+    /// between).
+    @exclusivity(unchecked) private var filled: LentBuffer?
 
     /// The buffer group ID receives select from.
     static let group: UInt16 = 0
@@ -42,6 +47,7 @@ final class ReceiveBufferPool {
     /// the kernel as a provided-buffer ring (falling back to a stack when it refuses, or
     /// when `kernelSelects` is false: tests take the fallback path that way).
     init(bufferSize: Int, count: Int, reactor: CompletionReactor?, kernelSelects: Bool = true) throws(TorusError) {
+        assert(count > 0 && count & (count - 1) == 0, "validated by EventLoop.Configuration.validate()")
         self.bufferSize = bufferSize
         self.count = count
         self.reactor = reactor
@@ -74,72 +80,66 @@ final class ReceiveBufferPool {
         for spare in spares { spare.deallocate() }
     }
 
-    /// Whether the kernel picks the buffer when data arrives (io_uring buffer ring).
-    var selectsInKernel: Bool { kernelRing != nil }
-
-    /// Whether a receive takes its buffer only once data has arrived (``PooledReceive``):
-    /// always but on io_uring without buffer rings.
-    var selectsOnArrival: Bool { kernelRing != nil || reactor == nil }
-
-    /// The buffer a selector receive reads into next, without lending it: the top free
-    /// one, or, when every buffer is lent, a spare (made now if none is kept).
-    /// ``lendTop()`` lends that same buffer once the read has filled it, so a receive
-    /// that finds nothing to read holds no buffer, even when the pool is dry.
-    var nextSelectorBuffer: UnsafeMutableRawBufferPointer {
-        if let id = free.last { return buffer(id) }
-        if spares.isEmpty { spares.append(.allocate(byteCount: bufferSize, alignment: 16)) }
-        return spares[spares.count - 1]
+    /// How a receive gets its buffer here: the one decision for both the task API
+    /// (``TCPConnection/receive(timeout:_:)``) and served connections. `afterShortage`:
+    /// io_uring's ring ran dry (ENOBUFS), so the next receive reads into a lent spare.
+    func plan(afterShortage: Bool = false) -> ReceivePlan {
+        if kernelRing != nil { return afterShortage ? .lendFirst : .kernelSelects }
+        return reactor == nil ? .readWhenReady : .lendFirst
     }
 
-    /// Whether the kernel refused a multishot receive (before Linux 6.0): callback
+    /// Whether the kernel refused a multishot receive (before Linux 6.0): served
     /// connections then receive one operation at a time.
     var multishotRefused = false
 
-    /// Lends the buffer a pooled receive (``PooledReceive``) filled, if any: the one the
+    /// Selector reactor: receives from `fd` into the top free buffer (or a spare when
+    /// every buffer is lent) and, when bytes arrived, lends that buffer at once, for
+    /// ``takeFilled(result:flags:)`` to hand over. Reading and lending in one call, so a
+    /// receive that finds nothing to read holds no buffer, even when the pool is dry.
+    func receive(on fd: Int32) -> Int32 {
+        assert(filled == nil, "a filled buffer was not taken before the next receive")
+        let target: UnsafeMutableRawBufferPointer
+        if let id = free.last {
+            target = buffer(id)
+        } else {
+            if spares.isEmpty { spares.append(.allocate(byteCount: bufferSize, alignment: 16)) }
+            target = spares[spares.count - 1]
+        }
+        let result = Int32.syscallResult(recv(fd, target.baseAddress, target.count, Int32(MSG_DONTWAIT)))
+        if result > 0 { filled = lend(for: .receiving) }
+        return result
+    }
+
+    /// Takes the buffer a pooled receive (``PooledReceive``) filled, if any: the one the
     /// CQE names (`IORING_CQE_F_BUFFER`: the kernel took it from the ring, so it is lent
-    /// whatever the result), or on epoll the next selector buffer the read just filled.
-    func lendFilled(result: Int32, flags: UInt32) -> LentBuffer? {
-        if flags & IORING_CQE_F_BUFFER != 0 { return lend(kernelSelected: UInt16(truncatingIfNeeded: flags >> 16)) }
-        if result > 0 && !selectsInKernel { return lendTop() }
-        return nil
-    }
-
-    /// Lends the buffer the kernel filled (its ID comes from the CQE).
-    func lend(kernelSelected id: UInt16) -> LentBuffer {
-        lent += 1
-        return LentBuffer(bytes: buffer(id), id: id)
-    }
-
-    /// Lends the top free buffer, or, when every buffer is lent, a spare one (counted as
-    /// a shortage).
-    func lendTop() -> LentBuffer {
-        if let id = free.popLast() {
+    /// whatever the result), or on epoll the one ``receive(on:)`` lent. The caller gives
+    /// it back.
+    func takeFilled(result: Int32, flags: UInt32) -> LentBuffer? {
+        if flags & IORING_CQE_F_BUFFER != 0 {
             lent += 1
+            let id = UInt16(truncatingIfNeeded: flags >> 16)
             return LentBuffer(bytes: buffer(id), id: id)
         }
-        return lendTemporary()
+        defer { filled = nil }
+        return filled
     }
 
-    /// Lends a spare buffer, made now if none is free: the pool ran dry (io_uring
-    /// answered ENOBUFS, or every stack buffer is lent).
-    func lendTemporary() -> LentBuffer {
-        shortages &+= 1
-        return lendSpare()
+    /// Why a buffer is lent: the pool counts a shortage only for receives.
+    enum Purpose {
+        /// A receive into a buffer lent first (``ReceivePlan/lendFirst``), or the
+        /// selector's read.
+        case receiving
+        /// Bytes a served connection queues to send (``TCPConnection/send(_:)``): on
+        /// io_uring the kernel ring's buffers are for receives only, so a spare.
+        case sending
     }
 
-    /// Lends a buffer for bytes to send (``TCPConnection/send(_:)``): the top free one
-    /// where the free buffers are a stack, else a spare. Not a shortage: on io_uring the
-    /// kernel ring's buffers are for receives only.
-    func lendForSending() -> LentBuffer {
-        if let id = free.popLast() {
-            lent += 1
-            return LentBuffer(bytes: buffer(id), id: id)
-        }
-        return lendSpare()
-    }
-
-    private func lendSpare() -> LentBuffer {
+    /// Lends the top free buffer where the free buffers are a stack, else a spare one
+    /// (made now if none is kept; a shortage when `purpose` is receiving).
+    func lend(for purpose: Purpose) -> LentBuffer {
         lent += 1
+        if let id = free.popLast() { return LentBuffer(bytes: buffer(id), id: id) }
+        if purpose == .receiving { shortages &+= 1 }
         return LentBuffer(bytes: spares.popLast() ?? .allocate(byteCount: bufferSize, alignment: 16), id: nil)
     }
 
