@@ -1,10 +1,10 @@
 // CLiburing: liburing for Swift, plus static-inline shims for what the Swift importer
-// cannot see (function-like macros, IOSQE_* flags, LIBURING_UDATA_TIMEOUT).
+// cannot see (function-like macros, IOSQE_* flags, GNU extensions the Glibc module hides).
 #ifndef CLIBURING_H
 #define CLIBURING_H
 
 // liburing.h defines _XOPEN_SOURCE 500 and _GNU_SOURCE: the libc headers must come
-// first, or clean builds fail on fd_set's `__fds_bits` (ARCHITECTURE.md, "pitfalls").
+// first, or clean builds fail on fd_set's `__fds_bits` (docs/ARCHITECTURE.md, "Importing liburing").
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -35,15 +35,15 @@
 #include <liburing.h>
 
 /// One reaped completion, copied out of the CQ ring.
-typedef struct torus_completion {
+typedef struct torus_cqe {
     uint64_t user_data;
     int32_t res;
     uint32_t flags;
-} torus_completion;
+} torus_cqe;
 
 /// Copies up to `max` ready CQEs into `out` and advances the CQ head once
 /// (the `io_uring_for_each_cqe` macro, which Swift cannot import).
-static inline unsigned torus_reap_completions(struct io_uring *ring, torus_completion *out, unsigned max) {
+static inline unsigned torus_reap_cqes(struct io_uring *ring, torus_cqe *out, unsigned max) {
     unsigned head;
     unsigned count = 0;
     struct io_uring_cqe *cqe;
@@ -58,27 +58,9 @@ static inline unsigned torus_reap_completions(struct io_uring *ring, torus_compl
     return count;
 }
 
-/// Number of CQEs ready to reap without entering the kernel.
-static inline unsigned torus_cq_ready(const struct io_uring *ring) {
-    return io_uring_cq_ready(ring);
-}
-
-// IOSQE_* flags are enum-valued macros the importer rejects ("structure not supported").
-static const uint8_t TORUS_IOSQE_FIXED_FILE = IOSQE_FIXED_FILE;
-static const uint8_t TORUS_IOSQE_IO_DRAIN = IOSQE_IO_DRAIN;
+// IOSQE_* flags are enum-valued macros the importer rejects ("structure not supported"):
+// the one Swift sets itself (buffer selection has its own shim below).
 static const uint8_t TORUS_IOSQE_IO_LINK = IOSQE_IO_LINK;
-static const uint8_t TORUS_IOSQE_IO_HARDLINK = IOSQE_IO_HARDLINK;
-static const uint8_t TORUS_IOSQE_ASYNC = IOSQE_ASYNC;
-static const uint8_t TORUS_IOSQE_BUFFER_SELECT = IOSQE_BUFFER_SELECT;
-static const uint8_t TORUS_IOSQE_CQE_SKIP_SUCCESS = IOSQE_CQE_SKIP_SUCCESS;
-
-/// `LIBURING_UDATA_TIMEOUT` overflows when Swift imports it; this is its value.
-static const uint64_t TORUS_LIBURING_UDATA_TIMEOUT = LIBURING_UDATA_TIMEOUT;
-
-/// Sets SQE flags (the importer exposes `flags` but not the constants above).
-static inline void torus_sqe_set_flags(struct io_uring_sqe *sqe, uint8_t flags) {
-    io_uring_sqe_set_flags(sqe, flags);
-}
 
 /// Registers `entries` (a power of two) provided-buffer ring descriptors at `buffers`
 /// as buffer group `group` (IORING_REGISTER_PBUF_RING, Linux 5.19). liburing 2.3 lacks
@@ -120,13 +102,6 @@ static inline int torus_probe_supports(struct io_uring *ring, int opcode) {
     int supported = io_uring_opcode_supported(probe, opcode);
     io_uring_free_probe(probe);
     return supported;
-}
-
-/// The calling thread's CPU time in nanoseconds (user + system).
-static inline uint64_t torus_thread_cpu_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /// CPU time of another thread of this process, in nanoseconds (user + system).

@@ -192,7 +192,9 @@ struct ReceiveTests {
     func aBadPoolBufferSizeFailsTheLoop(_ backend: TestBackend, size: Int) async throws {
         var configuration = backend.configuration
         configuration.receiveBufferSize = size
-        await expectTorusError(.eventLoop, .invalidArgument("receiveBufferSize must be in 1...\(Int32.max), got \(size)")) {
+        await expectTorusError(
+            .eventLoop, .invalidArgument("receiveBufferSize must be in 1...\(Int32.max), got \(size)")
+        ) {
             try EventLoop(configuration: configuration)
         }
     }
@@ -246,7 +248,8 @@ struct ReceiveWithoutBufferRingTests {
         #expect(again.bytes.count == 64 && pool.shortages == 2)
         pool.giveBack(again)
         let forSending = pool.lend(for: .sending)
-        #expect(forSending.bytes.baseAddress == spare.bytes.baseAddress && pool.shortages == 2, "sending is no shortage")
+        #expect(
+            forSending.bytes.baseAddress == spare.bytes.baseAddress && pool.shortages == 2, "sending is no shortage")
         pool.giveBack(forSending)
         for buffer in pooled { pool.giveBack(buffer) }
         #expect(pool.lent == 0)

@@ -1,8 +1,9 @@
 import CLiburing
 import SystemPackage
 
-/// A regular file opened through the loop's io_uring: open, positional reads and
-/// writes, fsync, stat and close all complete asynchronously, never blocking the loop.
+/// A regular file owned by an ``EventLoop``: open, positional reads and writes, fsync,
+/// stat and close all complete asynchronously, never blocking the loop (io_uring runs
+/// them in the kernel; an epoll loop runs them on its blocking pool).
 public final class File: @unchecked Sendable {
     // @unchecked Sendable: `descriptor` is used only on `loop`'s thread (async calls
     // hop there).
@@ -71,7 +72,9 @@ public final class File: @unchecked Sendable {
                 let chunk = remaining
                 let at = position
                 let written = try await descriptor.perform(.write) {
-                    WriteAt(fd: $0, bytes: chunk, offset: at, submitsAtOnce: isDirect)
+                    WriteAt(
+                        fd: $0, buffer: UnsafeMutableRawBufferPointer(mutating: chunk), offset: at,
+                        submitsAtOnce: isDirect)
                 }
                 if written == 0 { throw TorusError(.write, .system(.noSpace)) }
                 remaining = UnsafeRawBufferPointer(rebasing: remaining[Int(written)...])

@@ -8,20 +8,21 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     public init?(ip: String, port: Int) {
         guard (0...65535).contains(port) else { return nil }
         var v4 = sockaddr_in()
-        if inet_pton(AF_INET, ip, &v4.sin_addr) == 1 {
-            v4.sin_family = sa_family_t(AF_INET)
-            v4.sin_port = UInt16(port).bigEndian
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: v4, as: sockaddr_in.self) }
-            return
-        }
         var v6 = sockaddr_in6()
-        if inet_pton(AF_INET6, ip, &v6.sin6_addr) == 1 {
-            v6.sin6_family = sa_family_t(AF_INET6)
-            v6.sin6_port = UInt16(port).bigEndian
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: v6, as: sockaddr_in6.self) }
-            return
+        if inet_pton(AF_INET, ip, &v4.sin_addr) == 1 {
+            (v4.sin_family, v4.sin_port) = (sa_family_t(AF_INET), UInt16(port).bigEndian)
+            store(v4)
+        } else if inet_pton(AF_INET6, ip, &v6.sin6_addr) == 1 {
+            (v6.sin6_family, v6.sin6_port) = (sa_family_t(AF_INET6), UInt16(port).bigEndian)
+            store(v6)
+        } else {
+            return nil
         }
-        return nil
+    }
+
+    /// Keeps a filled `sockaddr_in` or `sockaddr_in6` as the address.
+    private mutating func store<Address>(_ address: Address) {
+        withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: address, as: Address.self) }
     }
 
     /// Wraps an address the kernel filled in (accept, getsockname, getaddrinfo).

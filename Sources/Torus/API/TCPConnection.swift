@@ -3,7 +3,7 @@ import SystemPackage
 
 /// A connected TCP socket owned by an ``EventLoop``.
 ///
-/// Reads and writes go through the loop's io_uring. Use it from tasks pinned to its loop
+/// Reads and writes go through the loop's reactor. Use it from tasks pinned to its loop
 /// (``EventLoop/run(_:)``); async calls from elsewhere hop to the loop (slower), and the
 /// synchronous calls (options, addresses, shutdown) throw `.notOnLoop` there.
 /// Close it with ``close()``; a connection dropped without closing is closed by its loop.

@@ -4,10 +4,10 @@ extension EventLoop {
     /// - Throws: `.read` with `.system` when the memory cannot be mapped.
     func receiveBuffers() throws(TorusError) -> ReceiveBufferPool {
         if let pool = receiveBufferPool { return pool }
-        var completion: CompletionReactor?
-        if case .completion(let reactor) = reactor { completion = reactor }
+        var ring: CompletionReactor?
+        if case .completion(let reactor) = reactor { ring = reactor }
         let pool = try ReceiveBufferPool(
-            bufferSize: configuration.receiveBufferSize, count: configuration.receiveBufferCount, reactor: completion)
+            bufferSize: configuration.receiveBufferSize, count: configuration.receiveBufferCount, reactor: ring)
         receiveBufferPool = pool
         return pool
     }

@@ -91,23 +91,20 @@ final class ConnectionStream: ResultSink {
     /// Arms the receive the pool's ``ReceivePlan`` calls for; `afterShortage` receives
     /// into a spare buffer once (io_uring's ring ran dry).
     func armReceive(afterShortage: Bool = false) {
-        let fd: Int32
-        do {
-            fd = try descriptor.begin(.read)
-        } catch {
-            end(error)
-            return
-        }
+        guard let fd = begin(.read, orElse: end) else { return }
         var buffer: LentBuffer?
         let result: Int32?
         switch pool.plan(afterShortage: afterShortage) {
-        case .readWhenReady, .kernelSelects where !pool.multishotRefused:
+        case .readWhenReady,
+            .kernelSelects where !pool.multishotRefused:
             loop.submitMultishot(PooledReceive(fd: fd, pool: pool, multishot: true), resultsTo: self) {
                 receiving = .armed($0, buffer: nil)
             }
             result = nil
         case .kernelSelects:
-            result = loop.submit(PooledReceive(fd: fd, pool: pool), resultTo: self) { receiving = .armed($0, buffer: nil) }
+            result = loop.submit(PooledReceive(fd: fd, pool: pool), resultTo: self) {
+                receiving = .armed($0, buffer: nil)
+            }
         case .lendFirst:
             let lent = pool.lend(for: .receiving)
             buffer = lent
@@ -225,15 +222,11 @@ final class ConnectionStream: ResultSink {
     /// Sends the queued chunks, one send at a time, until one waits or the queue empties.
     private func sendQueued() {
         while sending == nil, let chunk = outbound.first {
-            let fd: Int32
-            do {
-                fd = try descriptor.begin(.write)
-            } catch {
-                fail(error)
-                return
-            }
+            guard let fd = begin(.write, orElse: fail) else { return }
             // A send that finishes at once never gets an ID: nothing else runs meanwhile.
-            if let result = loop.submit(Send(fd: fd, bytes: chunk.remaining), resultTo: self, register: { sending = $0 }) {
+            if let result = loop.submit(
+                Send(fd: fd, bytes: chunk.remaining), resultTo: self, register: { sending = $0 })
+            {
                 sent(result)
             }
         }
@@ -247,6 +240,17 @@ final class ConnectionStream: ResultSink {
             outbound.advance(by: Int(result), giveBack: giveBack)
         } else {
             fail(torusError(.write, result))
+        }
+    }
+
+    /// Counts an operation in flight on the descriptor and returns the descriptor, or
+    /// passes the reason it cannot (closed, shutting down) to `stop`.
+    private func begin(_ operation: TorusError.Operation, orElse stop: (TorusError) -> Void) -> Int32? {
+        do {
+            return try descriptor.begin(operation)
+        } catch {
+            stop(error)
+            return nil
         }
     }
 

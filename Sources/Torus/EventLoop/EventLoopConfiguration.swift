@@ -41,7 +41,8 @@ extension EventLoop {
             guard receiveBufferSize > 0, receiveBufferSize <= Int(Int32.max) else {
                 throw invalid("receiveBufferSize must be in 1...\(Int32.max), got \(receiveBufferSize)")
             }
-            guard receiveBufferCount > 0, receiveBufferCount <= 32768, receiveBufferCount & (receiveBufferCount - 1) == 0
+            guard receiveBufferCount > 0, receiveBufferCount <= 32768,
+                receiveBufferCount & (receiveBufferCount - 1) == 0
             else {
                 throw invalid("receiveBufferCount must be a power of two in 1...32768, got \(receiveBufferCount)")
             }

@@ -1,7 +1,7 @@
 /// The `SerialExecutor` face of an ``EventLoop``, for actors that want to live on a loop.
 ///
 /// Kept apart from the loop's `TaskExecutor` conformance: running every job isolated to
-/// one object that is both costs an extra enqueue per hop (ARCHITECTURE.md).
+/// one object that is both costs an extra enqueue per hop (docs/ARCHITECTURE.md).
 ///
 /// ```swift
 /// actor Counter {

@@ -4,7 +4,7 @@ extension CompletionReactor {
     /// Routes one CQE: the wake read, an operation's result, its linked timeout's, or a
     /// sink operation's result. Stale CQEs fail the generation check and are counted.
     @inline(__always)
-    func dispatch(_ cqe: torus_completion, loop: EventLoop) {
+    func dispatch(_ cqe: torus_cqe, loop: EventLoop) {
         let userData = cqe.user_data
         if userData == OperationID.ignoredUserData { return }
         if userData == OperationID.wakeUserData {

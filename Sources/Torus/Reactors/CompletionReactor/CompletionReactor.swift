@@ -11,7 +11,7 @@ import SystemPackage
 final class CompletionReactor: Reactor {
     @exclusivity(unchecked) private var ring: Ring
     /// The CQEs of one reap, copied out of the ring.
-    private let cqes: UnsafeMutablePointer<torus_completion>
+    private let cqes: UnsafeMutablePointer<torus_cqe>
     private static let reapBatch: UInt32 = 256
     /// The loop's wake eventfd, read by an SQE kept armed (``prepareWakeRead()``).
     private let wakeFD: Int32

@@ -106,10 +106,10 @@ struct Ring: ~Copyable {
     mutating func submitAndWait(nanoseconds: UInt64) {
         var timeout = __kernel_timespec(
             tv_sec: Int64(nanoseconds / 1_000_000_000), tv_nsec: Int64(nanoseconds % 1_000_000_000))
-        var completion: UnsafeMutablePointer<io_uring_cqe>?
+        var cqe: UnsafeMutablePointer<io_uring_cqe>?
         let queued = io_uring_sq_ready(ring)
         enterCalls &+= 1
-        _ = io_uring_submit_and_wait_timeout(ring, &completion, 1, &timeout, nil)
+        _ = io_uring_submit_and_wait_timeout(ring, &cqe, 1, &timeout, nil)
         // It returns no count of SQEs submitted: the SQ ring's head tells what the kernel took.
         submitted &+= UInt64(queued &- io_uring_sq_ready(ring))
     }
@@ -122,8 +122,8 @@ struct Ring: ~Copyable {
     }
 
     /// Copies up to `max` ready CQEs into `into` and advances the CQ; returns the count.
-    func reap(into completions: UnsafeMutablePointer<torus_completion>, max: UInt32) -> Int {
-        Int(torus_reap_completions(ring, completions, max))
+    func reap(into cqes: UnsafeMutablePointer<torus_cqe>, max: UInt32) -> Int {
+        Int(torus_reap_cqes(ring, cqes, max))
     }
 
     /// Registers a provided-buffer ring of `entries` descriptors at `buffers` as buffer
