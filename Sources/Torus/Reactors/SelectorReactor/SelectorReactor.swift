@@ -256,4 +256,23 @@ final class SelectorReactor: Reactor {
         resumePendingMultishots(loop)
         return handled
     }
+
+    /// A waiter's descriptor is ready. A task's waiter resumes; a sink's operation tries
+    /// its call again and, unless that finds EAGAIN (it then waits for the next edge),
+    /// frees its slot and hands the result to its sink.
+    func wake(_ id: OperationID, loop: EventLoop) {
+        guard let slot = loop.slots.slot(for: id) else { return }
+        guard let sink = slot.pointee.sink, let operation = slot.pointee.sinkOperation else {
+            loop.resumeWaiter(id, result: 0)
+            return
+        }
+        guard case .whenReady(let fd, let interest) = operation.selectorPlan else { return }
+        var state = AttemptState()
+        guard let result = attempt(operation, &state, fd: fd, interest: interest) else {
+            wait(on: fd, for: interest, id: id) { loop.slots.slot(for: $0) != nil }
+            return
+        }
+        loop.slots.release(id.index)
+        sink.handle(result: result, flags: 0, of: id, loop: loop)
+    }
 }
