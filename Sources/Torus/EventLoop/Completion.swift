@@ -1,9 +1,9 @@
-/// What an operation's waiter is resumed with: the CQE's result and flags, and why it
-/// ended early, if it did.
+/// What an operation's waiter is resumed with: its result and flags (a CQE's on io_uring,
+/// the call's return on epoll), and why it ended early, if it did.
 struct Completion: Sendable {
-    /// The CQE's `res`: a count or descriptor when non-negative, `-errno` otherwise.
+    /// A count or descriptor when non-negative, `-errno` otherwise (a CQE's `res`).
     var result: Int32
-    /// The CQE's `flags` (`IORING_CQE_F_MORE`, ...).
+    /// A CQE's `flags` (`IORING_CQE_F_MORE`, `IORING_CQE_F_BUFFER`, ...); 0 on epoll.
     var flags: UInt32
     /// The waiting task was cancelled while the operation was in flight.
     var cancelled: Bool

@@ -81,7 +81,6 @@ public final class EventLoop: @unchecked Sendable {
         slots = OperationSlots(initialCapacity: configuration.initialOperationSlots)
         serialExecutor = LoopSerialExecutor()
         serialExecutor.loop = self
-        if case .selector(let selector) = reactor { selector.pool.loop = self }
         try startThread()
     }
 

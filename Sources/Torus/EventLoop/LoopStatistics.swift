@@ -3,12 +3,14 @@
 /// Tests use them for leak checks (slots and descriptors back to zero) and benchmarks
 /// for syscalls per operation.
 public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
-    /// SQEs the kernel consumed: operations, linked timeouts, cancellations, wake reads.
+    /// SQEs the kernel consumed: operations, linked timeouts, cancellations, wake reads
+    /// (io_uring; 0 on epoll).
     public var operationsSubmitted: UInt64 = 0
     /// Completions the loop handled: CQEs reaped (io_uring) or readiness events (epoll),
     /// and timers that fired.
     public var completionsReaped: UInt64 = 0
-    /// `io_uring_enter` system calls.
+    /// Times the loop entered the kernel to submit or wait: `io_uring_enter` calls on
+    /// io_uring, `epoll_wait` calls on epoll.
     public var kernelEnters: UInt64 = 0
     /// System calls the loop thread made for I/O: `io_uring_enter` on io_uring;
     /// `epoll_wait`, `epoll_ctl` and each non-blocking attempt on epoll.

@@ -13,8 +13,9 @@ final class BlockingPool: Sendable {
     }
 
     private let workers: WorkerPool<Call>
-    /// Set once by the loop before its thread starts; the loop owns the pool and stops
-    /// it before going away, hence unowned.
+    /// Set once as the loop thread starts (``SelectorReactor/begin(on:)``), before any
+    /// call is queued; the loop owns the pool and stops it before going away, hence
+    /// unowned.
     nonisolated(unsafe) unowned(unsafe) var loop: EventLoop!
 
     init(threads: Int, name: String) {

@@ -82,8 +82,9 @@ final class SelectorReactor: Reactor {
         close(epollFD)
     }
 
-    /// Nothing to start: the wake eventfd was registered at init.
-    func begin(on loop: EventLoop) throws(Errno) {}
+    /// Points the blocking pool at its loop, before any call can reach the pool (the
+    /// wake eventfd was registered at init).
+    func begin(on loop: EventLoop) throws(Errno) { pool.loop = loop }
 
     /// Multishot operations that used up their budget go on next turn, without waiting.
     var hasReadyWork: Bool { !pendingMultishots.isEmpty }
