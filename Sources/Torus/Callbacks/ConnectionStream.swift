@@ -122,6 +122,11 @@ final class ConnectionStream: ResultSink {
             sendQueued()
         } else if case .armed(_, let buffer) = receiving {
             received(result: result, flags: flags, final: flags & IORING_CQE_F_MORE == 0, into: buffer)
+        } else {
+            // No receive is armed, so no result can be one's; should one come anyway, the
+            // buffer it filled still goes back to the pool.
+            assertionFailure("a receive result with no receive armed")
+            if let filled = pool.takeFilled(result: result, flags: flags) { pool.giveBack(filled) }
         }
     }
 

@@ -1,5 +1,5 @@
 extension EventLoop {
-    /// Suspends as a waiter (``suspendAsWaiter(inFlight:cancellable:_:)``) that also ends
+    /// Suspends as a waiter (``suspendAsWaiter(cancellable:_:)``) that also ends
     /// when `timeout` elapses: its completion then has `timedOut` set and a negative
     /// result. Without a timeout it is a plain waiter.
     ///

@@ -23,7 +23,9 @@ struct PositionalIO<Direction: TransferDirection>: BlockingOperation {
     }
 }
 
-/// `pread(2)` or `pwrite(2)` on the selector's pool: three words.
+/// `pread(2)` or `pwrite(2)` on the selector's pool: three words. The count is clamped to
+/// 32 bits, as the SQE's is: Linux moves at most 0x7ffff000 bytes per call anyway, and
+/// callers go on after short transfers.
 struct PositionalCall<Direction: TransferDirection>: BlockingCall, @unchecked Sendable {
     // @unchecked Sendable: `buffer` belongs to the caller, which waits for the result.
     var fd: Int32

@@ -27,6 +27,9 @@ extension BlockingOperation {
     }
 
     /// The blocking call, made on the calling thread: what a pool thread does with
-    /// ``blockingCall``.
-    func attempt(_ state: inout AttemptState) -> Int32 { blockingCall.perform() }
+    /// ``blockingCall``. Never on a loop thread, which it would stall.
+    func attempt(_ state: inout AttemptState) -> Int32 {
+        assert(EventLoop.current == nil, "a blocking call runs on the pool, not on a loop thread")
+        return blockingCall.perform()
+    }
 }
