@@ -10,8 +10,7 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
         abstract: "Random 4 KiB reads of a file for a while; prints `ready`, then one `result` line."
     )
 
-    @Option(help: "Runtime: torus-io_uring, torus-epoll or swift-nio.")
-    var engine: Contender
+    @OptionGroup var runtime: EngineOption
 
     @Option(help: "The file to read (at least 4 KiB).")
     var path: String
@@ -41,7 +40,7 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
     func run() async throws {
         let job = try RandomReads(path: path, depth: depth, direct: direct == .on, duration: .seconds(duration))
         let pool = poolThreads ?? Self.poolThreads(depth: depth)
-        if let backend = engine.backend {
+        if let backend = runtime.engine.backend {
             try await TorusFileReader.run(job, backend: backend, poolThreads: pool)
         } else {
             try await NIOFileReader.run(job, poolThreads: pool)

@@ -48,3 +48,10 @@ extension Contender: ExpressibleByArgument {
 
     static var allValueStrings: [String] { runtimes.map(\.rawValue) }
 }
+
+/// `--engine`, the runtime a `serve file-reader|timers` child runs one measured run on
+/// (``ScenarioChild``).
+struct EngineOption: ParsableArguments {
+    @Option(help: "Runtime: torus-io_uring, torus-epoll or swift-nio.")
+    var engine: Contender
+}

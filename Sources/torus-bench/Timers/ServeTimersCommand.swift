@@ -9,8 +9,7 @@ struct ServeTimersCommand: AsyncParsableCommand {
         abstract: "Many concurrent sleeps of random lengths; prints `ready`, then one `result` line."
     )
 
-    @Option(help: "Runtime: torus-io_uring, torus-epoll or swift-nio.")
-    var engine: Contender
+    @OptionGroup var runtime: EngineOption
 
     @Option(help: "Concurrent sleeps.")
     var count = 100_000
@@ -25,7 +24,7 @@ struct ServeTimersCommand: AsyncParsableCommand {
 
     func run() async throws {
         let plan = TimerPlan(count: count, maxMilliseconds: maxMs)
-        if let backend = engine.backend {
+        if let backend = runtime.engine.backend {
             try await TorusTimers.run(plan, backend: backend)
         } else {
             try await NIOTimers.run(plan)
