@@ -372,24 +372,13 @@ struct RawSocket: Sendable {
 
 // MARK: - Open-file limit
 
-/// The soft and hard RLIMIT_NOFILE.
-func openFileLimit() -> (soft: rlim_t, hard: rlim_t) {
-    var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    return (limit.rlim_cur, limit.rlim_max)
-}
+/// The soft and hard RLIMIT_NOFILE (``ResourceLimits/openFiles()``).
+func openFileLimit() -> (soft: rlim_t, hard: rlim_t) { ResourceLimits.openFiles() }
 
-/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit
+/// (``ResourceLimits/raiseOpenFiles()``).
 @discardableResult
-func raiseOpenFileLimit() -> rlim_t {
-    var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    if limit.rlim_cur < limit.rlim_max {
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    return openFileLimit().soft
-}
+func raiseOpenFileLimit() -> rlim_t { ResourceLimits.raiseOpenFiles() }
 
 /// Runs `body` with the soft RLIMIT_NOFILE set to `soft`, restoring the previous soft
 /// limit afterwards, whether `body` returns or throws. Hold the descriptor gate

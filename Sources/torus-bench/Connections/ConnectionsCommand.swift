@@ -1,3 +1,4 @@
+import TorusTestSupport
 import ArgumentParser
 import Foundation
 import Torus
