@@ -1,14 +1,19 @@
-# The two set-up commands (README): both install liburing-dev first when it is missing.
-.PHONY: deps test bench
+# The two set-up commands (README): both install liburing-dev first when it is missing;
+# `make bench` also installs the reference tools (nginx, wrk, fio).
+.PHONY: deps bench-tools test bench
 
 deps:
 	@bash scripts/ensure-liburing.sh
+
+bench-tools:
+	@bash scripts/ensure-bench-tools.sh
 
 # Runs the test suite: `swift test`.
 test: deps
 	swift test
 
-# Builds in release and runs the benchmark suite.
-bench: deps
+# Builds in release and runs the benchmark suite; /usr/sbin on PATH, where Debian puts
+# nginx (a non-root PATH leaves it out).
+bench: deps bench-tools
 	swift build -c release
-	.build/release/torus-bench $(ARGS)
+	PATH="$$PATH:/usr/sbin" .build/release/torus-bench $(ARGS)

@@ -42,12 +42,17 @@ let package = Package(
         // The SVG charts and index page `torus-bench --report DIR` writes: plain text, so
         // the tests reach it.
         .target(name: "TorusBenchCharts"),
+        // What torus-bench and the tests share (one child-process helper, temporary
+        // directories, the seeded generator, the echo handler); not part of the Torus
+        // library product.
+        .target(name: "TorusTestSupport", dependencies: ["Torus"]),
         .executableTarget(
             name: "torus-bench",
             dependencies: [
                 "Torus",
                 "CLiburing",
                 "TorusBenchCharts",
+                "TorusTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -135,6 +140,7 @@ let package = Package(
             name: "TorusTests",
             dependencies: [
                 "Torus", "CLiburing", "TorusDemo", "TorusHTTP", "TorusCrawl", "TorusBenchCharts",
+                "TorusTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -267,7 +267,4 @@ struct BenchServeTests {
 }
 
 /// Whether the program `name` is installed (on PATH).
-private func installed(_ name: String) -> Bool {
-    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        .contains { access("\($0)/\(name)", X_OK) == 0 }
-}
+private func installed(_ name: String) -> Bool { ChildProcess.installed(name) != nil }

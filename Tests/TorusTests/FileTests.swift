@@ -4,41 +4,6 @@ import Testing
 
 @testable import Torus
 
-/// A directory under /tmp (or `parent`), removed with everything in it when the test ends.
-struct TemporaryDirectory: Sendable {
-    let path: FilePath
-
-    init(under parent: String = "/tmp") throws {
-        var template = Array("\(parent)/torus-tests-XXXXXX".utf8CString)
-        guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw TorusError(.open, .system(.last))
-        }
-        path = FilePath(String(cString: created))
-    }
-
-    func file(_ name: String) -> FilePath { path.appending(name) }
-
-    func remove() {
-        if let directory = opendir(path.string) {
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != "." && name != ".." { unlink(file(name).string) }
-            }
-            closedir(directory)
-        }
-        rmdir(path.string)
-    }
-}
-
-/// Runs `body` with a fresh temporary directory, removing it afterwards.
-func withTemporaryDirectory<Result>(_ body: (TemporaryDirectory) async throws -> Result) async throws -> Result {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    return try await body(directory)
-}
-
 @Suite(.timeLimit(.minutes(1)))
 struct FileTests {
     /// 64 MiB written in 1 MiB chunks at shuffled offsets, flushed, and read back whole

@@ -449,31 +449,6 @@ func readToEnd(_ connection: TCPConnection) async throws -> [UInt8] {
     }
 }
 
-/// Waits until the loop is back to `baseline`'s slots, to `baseline`'s descriptors plus
-/// `openDescriptors`, and lends no receive buffer.
-func expectBack(
-    to baseline: LoopStatistics, on loop: EventLoop, openDescriptors: Int = 0,
-    sourceLocation: SourceLocation = #_sourceLocation
-) async {
-    let settled = await waitUntil(loop) {
-        $0.operationSlotsInUse == baseline.operationSlotsInUse
-            && $0.descriptorsOwned == baseline.descriptorsOwned + openDescriptors && $0.receiveBuffersLent == 0
-    }
-    let statistics = await loop.statistics
-    #expect(settled, "not back to the baseline: \(statistics)", sourceLocation: sourceLocation)
-}
-
-/// Sends back what it receives and leaves the end to the protocol's default.
-final class EchoHandler: ConnectionHandler, Sendable {
-    func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
-        do {
-            try connection.send(bytes)
-        } catch {
-            Issue.record("echo failed: \(error)")
-        }
-    }
-}
-
 /// Records what it hears, replies with `reply`, and closes the connection when receiving
 /// stops, as the default does.
 private final class RecordingHandler: ConnectionHandler, Sendable {

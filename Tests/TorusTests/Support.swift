@@ -4,6 +4,9 @@ import SystemPackage
 import Testing
 
 @testable import Torus
+// Re-exported: the helpers torus-bench shares with the tests (ChildProcess, Directory,
+// SplitMix64, EchoHandler) are in scope in every test file.
+@_exported import TorusTestSupport
 
 // Shared helpers for the Torus test suite: loops created from a backend's configuration
 // and checked for leaks, the open-file limit, pseudo-random bytes, connected pairs, and a
@@ -92,29 +95,52 @@ func withDescriptorGate<Result>(
     }
 }
 
-/// Expects the loop to hold no operation slot, own no descriptor and lend no receive buffer.
-///
-/// Handles dropped without `close()` are closed by a task their `deinit` queues on the
-/// loop, so the check lets a bounded number of loop turns pass before it decides.
+/// Expects the loop to hold no operation slot, own no descriptor and lend no receive
+/// buffer: the one leak check. Handles dropped without `close()` are closed by a task
+/// their `deinit` queues on the loop, so it lets the loop settle before deciding.
 func expectNoLeaks(on loop: EventLoop, sourceLocation: SourceLocation = #_sourceLocation) async {
-    let statistics = await settledStatistics(of: loop)
-    #expect(
-        statistics.operationSlotsInUse == 0, "leaked operation slots: \(statistics)", sourceLocation: sourceLocation)
-    #expect(statistics.descriptorsOwned == 0, "leaked descriptors: \(statistics)", sourceLocation: sourceLocation)
-    #expect(statistics.receiveBuffersLent == 0, "leaked receive buffers: \(statistics)", sourceLocation: sourceLocation)
+    await expectSettled(loop, slots: 0, descriptors: 0, sourceLocation: sourceLocation)
 }
 
-/// The loop's statistics once no slot or descriptor is in use, or after 100 turns.
-func settledStatistics(of loop: EventLoop) async -> LoopStatistics {
-    await withTaskExecutorPreference(loop) {
+/// Expects the loop to be back to `baseline`'s slots and to `baseline`'s descriptors plus
+/// `openDescriptors`, lending no receive buffer: the leak check for a test that started
+/// with some in use.
+func expectBack(
+    to baseline: LoopStatistics, on loop: EventLoop, openDescriptors: Int = 0,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async {
+    await expectSettled(
+        loop, slots: baseline.operationSlotsInUse, descriptors: baseline.descriptorsOwned + openDescriptors,
+        sourceLocation: sourceLocation)
+}
+
+/// Waits until the loop holds `slots` operation slots and owns `descriptors` descriptors,
+/// lending no receive buffer, then expects each. First a bounded number of loop turns (a
+/// yield and a no-op each: what handles dropped without `close()` queued runs), then, if
+/// that was not enough, ``waitUntil(_:_:)``, which gives the kernel time (a peer's end).
+private func expectSettled(
+    _ loop: EventLoop, slots: Int, descriptors: Int, sourceLocation: SourceLocation
+) async {
+    let settled: @Sendable (LoopStatistics) -> Bool = {
+        $0.operationSlotsInUse == slots && $0.descriptorsOwned == descriptors && $0.receiveBuffersLent == 0
+    }
+    let turned = await withTaskExecutorPreference(loop) {
         var statistics = await loop.statistics
-        for _ in 0..<100 where statistics.operationSlotsInUse != 0 || statistics.descriptorsOwned != 0 {
+        for _ in 0..<100 where !settled(statistics) {
             await Task.yield()
             try? await loop.nop()
             statistics = await loop.statistics
         }
-        return statistics
+        return settled(statistics)
     }
+    if !turned { await waitUntil(loop, settled) }
+    let statistics = await loop.statistics
+    #expect(
+        statistics.operationSlotsInUse == slots, "leaked operation slots: \(statistics)", sourceLocation: sourceLocation
+    )
+    #expect(
+        statistics.descriptorsOwned == descriptors, "leaked descriptors: \(statistics)", sourceLocation: sourceLocation)
+    #expect(statistics.receiveBuffersLent == 0, "leaked receive buffers: \(statistics)", sourceLocation: sourceLocation)
 }
 
 /// Waits until `condition` holds for the loop's statistics, e.g. until an operation a
@@ -358,24 +384,13 @@ struct RawSocket: Sendable {
 
 // MARK: - Open-file limit
 
-/// The soft and hard RLIMIT_NOFILE.
-func openFileLimit() -> (soft: rlim_t, hard: rlim_t) {
-    var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    return (limit.rlim_cur, limit.rlim_max)
-}
+/// The soft and hard RLIMIT_NOFILE (``ResourceLimits/openFiles()``).
+func openFileLimit() -> (soft: rlim_t, hard: rlim_t) { ResourceLimits.openFiles() }
 
-/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit
+/// (``ResourceLimits/raiseOpenFiles()``).
 @discardableResult
-func raiseOpenFileLimit() -> rlim_t {
-    var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    if limit.rlim_cur < limit.rlim_max {
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    return openFileLimit().soft
-}
+func raiseOpenFileLimit() -> rlim_t { ResourceLimits.raiseOpenFiles() }
 
 /// Runs `body` with the soft RLIMIT_NOFILE set to `soft`, restoring the previous soft
 /// limit afterwards, whether `body` returns or throws. Hold the descriptor gate
@@ -448,36 +463,6 @@ actor DescriptorGate {
 
 // MARK: - Pseudo-random bytes
 
-/// SplitMix64: a tiny, seedable generator. The same seed always gives the same bytes.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Fills `buffer` with the next bytes of the stream, eight at a time.
-    mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
-        var offset = 0
-        while offset + 8 <= buffer.count {
-            buffer.storeBytes(of: next(), toByteOffset: offset, as: UInt64.self)
-            offset += 8
-        }
-        if offset < buffer.count {
-            var last = next()
-            withUnsafeBytes(of: &last) { word in
-                for index in offset..<buffer.count { buffer[index] = word[index - offset] }
-            }
-        }
-    }
-}
-
 /// `count` pseudo-random bytes from `seed`.
 func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     var generator = SplitMix64(seed: seed)
@@ -496,4 +481,44 @@ func bytesEqual(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer)
 
 func bytesEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
     left.withUnsafeBytes { left in right.withUnsafeBytes { right in bytesEqual(left, right) } }
+}
+
+// MARK: - Temporary directories and the echo peer
+
+/// A directory under /tmp (or `parent`), removed with everything in it when the test ends.
+struct TemporaryDirectory: Sendable {
+    let path: FilePath
+
+    init(under parent: String = "/tmp") throws {
+        path = FilePath(try Directory.makeTemporary("\(parent)/torus-tests-XXXXXX"))
+    }
+
+    func file(_ name: String) -> FilePath { path.appending(name) }
+
+    func remove() {
+        if let directory = opendir(path.string) {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name != "." && name != ".." { unlink(file(name).string) }
+            }
+            closedir(directory)
+        }
+        rmdir(path.string)
+    }
+}
+
+/// Runs `body` with a fresh temporary directory, removing it afterwards.
+func withTemporaryDirectory<Result>(_ body: (TemporaryDirectory) async throws -> Result) async throws -> Result {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    return try await body(directory)
+}
+
+extension EchoHandler {
+    /// The tests' echo peer: a send that fails is recorded as an issue.
+    convenience init() {
+        self.init { Issue.record("echo failed: \($0)") }
+    }
 }

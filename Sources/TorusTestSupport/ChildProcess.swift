@@ -1,0 +1,192 @@
+import Foundation
+import Glibc
+
+/// A child process started with `posix_spawn`, its stdout on a pipe: the one
+/// child-process helper of torus-bench (servers under test, C references, wrk, fio,
+/// nginx) and the tests (torus-bench and its servers run end to end).
+///
+/// This process's buffered output is flushed before the child starts and before it is
+/// told to stop, the two moments a child writes to a shared stderr: its lines then fall
+/// between whole lines of ours, never inside a table row, when both go to one file.
+///
+/// Not Foundation's `Process`: its run loop, created on whichever pool thread waits for
+/// the child, crashes in `__CFFinalizeRunLoop` when that thread exits, and in Swift
+/// 6.3.1 `Process.run()` crashes now and then on Linux (a 256-byte over-read of
+/// `/proc/self/fd` entries, swift-corelibs-foundation #5472; both seen here). The child
+/// starts with no signal blocked and default dispositions, whatever the spawning thread
+/// had.
+public final class ChildProcess {
+    /// Where the child's stderr goes.
+    public enum StandardError: Sendable {
+        /// This process's stderr, shared.
+        case inherited
+        /// A pipe of its own, read by ``readErrors()`` once the child has exited.
+        case captured
+        /// The stdout pipe: ``readLine()`` and ``readOutput()`` see both.
+        case toOutput
+    }
+
+    /// The child's process id.
+    public let pid: pid_t
+    private let output: Int32
+    private let errors: Int32?
+
+    /// Starts `path` with `arguments` (not including the program name), with this
+    /// process's environment plus `environment`.
+    public init(
+        path: String, arguments: [String], environment: [String: String] = [:],
+        standardError: StandardError = .inherited
+    ) throws {
+        fflush(nil)
+        let outputPipe = try Self.pipe()
+        let errorPipe = standardError == .captured ? try Self.pipe() : nil
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // Only the child's copies (dup2) survive exec; the originals are close-on-exec.
+        posix_spawn_file_actions_adddup2(&actions, outputPipe.write, STDOUT_FILENO)
+        switch standardError {
+        case .inherited: break
+        case .captured: posix_spawn_file_actions_adddup2(&actions, errorPipe!.write, STDERR_FILENO)
+        case .toOutput: posix_spawn_file_actions_adddup2(&actions, outputPipe.write, STDERR_FILENO)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        let envp = environment.isEmpty ? [] : variables.map { strdup($0) } + [nil]
+        defer { for argument in argv + envp { free(argument) } }
+        var pid = pid_t()
+        let result =
+            envp.isEmpty
+            ? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+            : posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        close(outputPipe.write)
+        if let errorPipe { close(errorPipe.write) }
+        guard result == 0 else {
+            close(outputPipe.read)
+            if let errorPipe { close(errorPipe.read) }
+            throw SupportError.spawnFailed(path, result)
+        }
+        self.pid = pid
+        output = outputPipe.read
+        errors = errorPipe?.read
+    }
+
+    /// Starts `product`, a program built into this executable's directory (torus-bench,
+    /// the C references), with `arguments`; a clear error when it was not built.
+    public convenience init(
+        product: String, arguments: [String], environment: [String: String] = [:],
+        standardError: StandardError = .inherited
+    ) throws {
+        let path = Self.productsDirectory + "/" + product
+        guard access(path, X_OK) == 0 else { throw SupportError.missingExecutable(path) }
+        try self.init(path: path, arguments: arguments, environment: environment, standardError: standardError)
+    }
+
+    deinit {
+        close(output)
+        if let errors { close(errors) }
+    }
+
+    /// The next line the child wrote to stdout, or nil at end of file.
+    public func readLine() -> String? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(output, &byte, 1) == 1 {
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return nil
+    }
+
+    /// The port in the child's next line, `listening <port>` (what a server under test
+    /// prints once ready); nil if it printed no such line.
+    public func readAnnouncedPort() -> Int? {
+        guard let line = readLine(), line.hasPrefix("listening ") else { return nil }
+        return Int(line.dropFirst("listening ".count))
+    }
+
+    /// Everything the child writes to stdout until it closes it, usually by exiting.
+    public func readOutput() -> String { Self.readToEnd(output) }
+
+    /// Everything the child wrote to its own stderr (``StandardError/captured``); call
+    /// once it has exited. "" for the other modes.
+    public func readErrors() -> String { errors.map(Self.readToEnd) ?? "" }
+
+    /// Sends SIGTERM and waits; returns the exit status (128 + signal if killed).
+    public func terminate(timeout: Duration? = nil) -> Int32 {
+        fflush(nil)
+        kill(pid, SIGTERM)
+        return exitStatus(timeout: timeout)
+    }
+
+    /// Waits for the child to exit (given a `timeout`, at most that long, then SIGKILL);
+    /// returns its exit status (128 + signal if killed), as a shell says.
+    public func exitStatus(timeout: Duration? = nil) -> Int32 {
+        var status: Int32 = 0
+        if let timeout {
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                let waited = waitpid(pid, &status, WNOHANG)
+                if waited == pid || (waited < 0 && errno != EINTR) { break }
+                if ContinuousClock.now >= deadline {
+                    kill(pid, SIGKILL)
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                    break
+                }
+                usleep(10_000)
+            }
+        } else {
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// The path of the installed program `name` (the first on `PATH`), nil when it is not
+    /// installed.
+    public static func installed(_ name: String) -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return directories.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+    }
+
+    /// The directory this executable was built into, where this package's other programs
+    /// are (torus-bench, the C references).
+    public static var productsDirectory: String {
+        var path = [CChar](repeating: 0, count: Int(PATH_MAX))
+        let count = readlink("/proc/self/exe", &path, path.count - 1)
+        let executable = String(decoding: path[..<max(count, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+    }
+
+    /// A close-on-exec pipe (pipe2 is not imported).
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        guard Glibc.pipe(&ends) == 0 else { throw SupportError.spawnFailed("pipe", errno) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return (ends[0], ends[1])
+    }
+
+    /// Reads `descriptor` to end of file.
+    private static func readToEnd(_ descriptor: Int32) -> String {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+
+/// `torus-bench serve file-reader`: one contender of `torus-bench file` as a process of
+/// its own, so the parent measures its CPU and memory alone. Prints `ready` once the file
+/// is open, then `result iops=I reads=R pool_threads=P`, and exits on SIGTERM.
+struct ServeFileReaderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "file-reader",
+        abstract: "Random 4 KiB reads of a file for a while; prints `ready`, then one `result` line."
+    )
+
+    @OptionGroup var runtime: EngineOption
+
+    @Option(help: "The file to read (at least 4 KiB).")
+    var path: String
+
+    @Option(help: "Reads in flight.")
+    var depth = 1
+
+    @Option(help: "Open with O_DIRECT: on or off.")
+    var direct: DirectIO = .off
+
+    @Option(help: "Seconds of reading.")
+    var duration = 2.0
+
+    @Option(help: "Blocking-pool threads (torus-epoll, swift-nio); default: --depth, at most 64.")
+    var poolThreads: Int?
+
+    func validate() throws {
+        guard (1...4096).contains(depth) else { throw ValidationError("--depth must be in 1...4096") }
+        guard direct != .both else { throw ValidationError("--direct must be on or off") }
+        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        guard (poolThreads ?? 1) > 0 else { throw ValidationError("--pool-threads must be positive") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ValidationError("--path \(path): not readable")
+        }
+    }
+
+    func run() async throws {
+        let job = try RandomReads(path: path, depth: depth, direct: direct == .on, duration: .seconds(duration))
+        let pool = poolThreads ?? Self.poolThreads(depth: depth)
+        if let backend = runtime.engine.backend {
+            try await TorusFileReader.run(job, backend: backend, poolThreads: pool)
+        } else {
+            try await NIOFileReader.run(job, poolThreads: pool)
+        }
+    }
+
+    /// The pool size the benchmark gives a selector contender: a thread per read in
+    /// flight, capped so depth 128 does not start 128 threads.
+    static func poolThreads(depth: Int) -> Int { min(depth, 64) }
+}
