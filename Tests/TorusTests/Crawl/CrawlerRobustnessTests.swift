@@ -11,9 +11,11 @@ import TorusHTTP
     /// good ones are crawled, and nothing waits past the timeout.
     @Test(arguments: TestBackend.allCases)
     func badServersAreRecordedAndTheCrawlGoesOn(_ backend: TestBackend) async throws {
-        let started = ContinuousClock.now
-        let lines = try await withTestLoop(backend) { loop in
-            try await withRawServer({ connection, path in
+        let (lines, elapsed) = try await withTestLoop(backend) { loop in
+            // Timed from here: waiting for the descriptor gate (a test holding it alone
+            // can take tens of seconds) is not the crawl's time.
+            let started = ContinuousClock.now
+            let lines = try await withRawServer({ connection, path in
                 let canned: [String: String] = [
                     "/status": "HTTP/1.1 2x0 OK\r\n\r\n",
                     "/header": "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n",
@@ -38,6 +40,7 @@ import TorusHTTP
                     }, pages(["/": root, "/good": ""]))
                 return crawled.lines.map { $0.replacingOccurrences(of: raw, with: "RAW") }.sorted()
             }
+            return (lines, ContinuousClock.now - started)
         }
         #expect(lines.first?.hasPrefix("/ 200 text/html utf-8 ") == true && lines.first?.hasSuffix(" 7/7") == true)
         #expect(
@@ -50,7 +53,7 @@ import TorusHTTP
                 "RAW/status error malformed response: invalid HTTP status code",
                 "RAW/truncated error malformed response: stream ended at an unexpected time",
             ])
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(elapsed < .seconds(10))
     }
 
     /// 5,000 linked pages, 100 workers: every page found exactly once.
