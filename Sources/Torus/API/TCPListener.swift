@@ -21,8 +21,13 @@ public final class TCPListener: @unchecked Sendable {
         public var reuseAddress = true
         /// SO_REUSEPORT: let several listeners (one per loop) share the port.
         public var reusePort = false
+        /// How long accepting pauses when the process runs out of descriptors (EMFILE,
+        /// ENFILE) or kernel memory: the connections wait in the backlog meanwhile, and
+        /// ``TCPListener/accept()`` keeps waiting instead of failing. Must be positive.
+        public var acceptBackoff: Duration = .milliseconds(100)
 
-        /// The defaults: backlog 1,024, SO_REUSEADDR on, SO_REUSEPORT off.
+        /// The defaults: backlog 1,024, SO_REUSEADDR on, SO_REUSEPORT off, a 100 ms
+        /// accept back-off.
         public init() {}
     }
 
@@ -52,6 +57,9 @@ public final class TCPListener: @unchecked Sendable {
         guard options.backlog >= 0 else {
             throw TorusError(.listen, .invalidArgument("backlog must not be negative, got \(options.backlog)"))
         }
+        guard options.acceptBackoff > .zero else {
+            throw TorusError(.listen, .invalidArgument("acceptBackoff must be positive, got \(options.acceptBackoff)"))
+        }
         let fd = socket(
             address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | loop.socketTypeFlags, 0)
         if fd < 0 { throw TorusError(.socket, .system(.last)) }
@@ -64,7 +72,8 @@ public final class TCPListener: @unchecked Sendable {
             }
             if listen(fd, options.backlog) != 0 { throw TorusError(.listen, .system(.last)) }
             let bound = try SocketAddress.query(fd, getsockname)
-            return TCPListener(acceptor: Acceptor(listener: descriptor), localAddress: bound)
+            return TCPListener(
+                acceptor: Acceptor(listener: descriptor, backoff: options.acceptBackoff), localAddress: bound)
         } catch {
             descriptor.closeNow()
             loop.descriptors[fd] = nil
@@ -74,9 +83,13 @@ public final class TCPListener: @unchecked Sendable {
 
     /// Waits for the next connection; nil once the listener is closed.
     ///
-    /// - Throws: `.system(.tooManyOpenFiles)` and other accept errors (the listener
-    ///   stays usable); `CancellationError` (no connection is lost: it waits for the
-    ///   next call).
+    /// Out of descriptors (EMFILE, ENFILE) or kernel memory, it keeps waiting: accepting
+    /// pauses for ``Options/acceptBackoff`` at a time (one log line per episode) and the
+    /// connection is accepted once a descriptor is free, so a `for try await` loop over
+    /// ``connections`` survives a descriptor exhaustion.
+    ///
+    /// - Throws: other accept errors (the listener stays usable); `CancellationError`
+    ///   (no connection is lost: it waits for the next call).
     public func accept() async throws -> TCPConnection? {
         try await loop.onLoop(.accept) { try await acceptor.next() }
     }
