@@ -4,7 +4,7 @@ import Torus
 /// echo server of torus-bench (`serve echo`, the default connection API) and the tests'
 /// echo peer. ``TCPConnection/send(_:)`` of the received bytes sends from their receive
 /// buffer, without a copy; no allocation per round trip. A failed send ends the
-/// connection, which the default `connectionEnded` closes; `onFailure` hears it first
+/// connection, which then closes itself; `onFailure` hears it first
 /// (a test records it, the benchmark ignores it).
 public final class EchoHandler: ConnectionHandler, Sendable {
     private let onFailure: @Sendable (any Error) -> Void

@@ -25,6 +25,7 @@ extension TCPConnection {
         // Not through `onLoop`'s closure, whose async frame added 144 bytes to the task
         // allocator frames of every waiting receive (measured).
         guard loop.isCurrent else { return try await receiveAfterHop(timeout: timeout, body) }
+        try checkNotServed(.read)
         let pool = try loop.receiveBuffers()
         let (buffer, count) = try await descriptor.receive(from: pool, timeout: timeout)
         guard let buffer else { return try await body(UnsafeRawBufferPointer(start: nil, count: 0)) }

@@ -1,4 +1,5 @@
 import CLiburing
+import Glibc
 import SystemPackage
 
 /// A connected TCP socket owned by an ``EventLoop``.
@@ -91,6 +92,7 @@ public final class TCPConnection: @unchecked Sendable {
         guard loop.isCurrent else {
             return try await loop.onLoop(.read) { try await read(into: buffer, timeout: timeout) }
         }
+        try checkNotServed(.read)
         return Int(try await descriptor.perform(.read, timeout: timeout) { Receive(fd: $0, buffer: buffer) })
     }
 
@@ -115,6 +117,7 @@ public final class TCPConnection: @unchecked Sendable {
     public func write(_ bytes: UnsafeRawBufferPointer, timeout: Duration? = nil) async throws {
         // On the loop, not through `onLoop`: awaiting its closure costs an executor hop.
         guard loop.isCurrent else { return try await loop.onLoop(.write) { try await write(bytes, timeout: timeout) } }
+        try checkNotServed(.write)
         var remaining = bytes
         while !remaining.isEmpty {
             let chunk = remaining
@@ -142,6 +145,8 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     /// Shuts down one or both directions; the descriptor stays open until ``close()``.
+    /// After the peer reset the connection there is nothing left to shut down, and it
+    /// returns quietly (the kernel's ENOTCONN is absorbed).
     public func shutdown(_ direction: ShutdownDirection = .write) throws {
         let fd = try onLoopDescriptor(.shutdown)
         let how: Int32 =
@@ -150,7 +155,17 @@ public final class TCPConnection: @unchecked Sendable {
             case .write: Int32(SHUT_WR)
             case .both: Int32(SHUT_RDWR)
             }
-        if CLiburing.shutdown(fd, how) != 0 { throw TorusError(.shutdown, .system(.last)) }
+        if CLiburing.shutdown(fd, how) != 0 && Glibc.errno != ENOTCONN { throw TorusError(.shutdown, .system(.last)) }
+    }
+
+    /// Throws `.invalidArgument` when the connection is served by a handler
+    /// (``serve(with:)``), which owns its reads and writes: bytes read or written
+    /// beside it would interleave with the handler's.
+    @inline(__always)
+    func checkNotServed(_ operation: TorusError.Operation) throws(TorusError) {
+        if descriptor.stream != nil {
+            throw TorusError(operation, .invalidArgument("the connection is served by a handler"))
+        }
     }
 
     /// Cancels reads and writes in flight (they throw `.closed`) and closes the socket.

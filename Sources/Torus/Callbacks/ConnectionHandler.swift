@@ -15,14 +15,13 @@ public protocol ConnectionHandler: AnyObject {
     /// will send no more, though it may still read), or with the error that stopped it
     /// (a receive or send failure, `.closed` after a close, `.loopShutDown`).
     ///
-    /// The default closes the connection once the bytes already sent have left
-    /// (``TCPConnection/closeWhenSent()``).
+    /// After this returns the connection closes once the bytes already sent have left
+    /// (``TCPConnection/closeWhenSent()``), whatever the handler does: a last reply can
+    /// still be sent from here. The default does nothing more.
     func connectionEnded(_ connection: TCPConnection, error: TorusError?)
 }
 
 extension ConnectionHandler {
-    /// Closes the connection once what was sent has left.
-    public func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
-        connection.closeWhenSent()
-    }
+    /// Nothing to do: the connection closes once what was sent has left.
+    public func connectionEnded(_ connection: TCPConnection, error: TorusError?) {}
 }

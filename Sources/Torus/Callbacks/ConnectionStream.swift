@@ -176,7 +176,7 @@ final class ConnectionStream: ResultSink {
         if !shown.taken || shown.sent { pool.giveBack(buffer) }
         if case .deferred(let error) = endReport {
             endReport = .reported
-            handler.connectionEnded(connection, error: error)
+            tellEnded(error)
         }
     }
 
@@ -198,8 +198,16 @@ final class ConnectionStream: ResultSink {
             endReport = .deferred(failure ?? error)
         } else {
             endReport = .reported
-            handler.connectionEnded(connection, error: failure ?? error)
+            tellEnded(failure ?? error)
         }
+    }
+
+    /// Tells the handler receiving stopped, then closes once what it sent has left:
+    /// closing does not depend on the handler (one that only logs the end would
+    /// otherwise keep the descriptor open until the loop exits).
+    private func tellEnded(_ error: TorusError?) {
+        handler.connectionEnded(connection, error: error)
+        closeWhenSent()
     }
 
     // MARK: Sending

@@ -7,9 +7,10 @@ extension TCPConnection {
     /// served connection costs a few hundred bytes (its objects and one operation slot;
     /// no task, and no buffer on epoll or on io_uring with provided-buffer rings, Linux
     /// 5.19), and a round trip resumes no task. Reply with ``send(_:)``. The connection
-    /// stays alive while served, until it is closed (the handler's default
-    /// `connectionEnded` closes it) or its loop exits. Do not also read or write it
-    /// with the async calls: their bytes would interleave with the handler's.
+    /// stays alive while served, until receiving stops (it then closes once what was
+    /// sent has left, after the handler heard) or its loop exits. The async calls
+    /// (`read`, `receive`, `write`) throw `.invalidArgument` on a served connection:
+    /// their bytes would interleave with the handler's.
     ///
     /// - Throws: ``TorusError`` (`.read`): `.notOnLoop` off the loop thread, `.closed`,
     ///   `.loopShutDown`, `.invalidArgument` when already served.
