@@ -67,7 +67,7 @@ struct ServeTests {
     func aReplyBuiltInTheHandlerIsCopied(_ backend: TestBackend) async throws {
         let handler = RecordingHandler { connection, bytes in
             var reply = bytes.map { ~$0 }
-            try reply.withUnsafeBytes { try connection.send($0) }
+            try reply.withUnsafeBytes { _ = try connection.send($0) }
             for index in reply.indices { reply[index] = 0xEE }
         }
         try await withServedPair(backend, handler) { loop, pair, baseline in
@@ -88,7 +88,7 @@ struct ServeTests {
             for range in Self.replyRanges(count: bytes.count) {
                 try connection.send(UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
-            try Self.trailer.withUnsafeBytes { try connection.send($0) }
+            try Self.trailer.withUnsafeBytes { _ = try connection.send($0) }
         }
         try await withServedPair(backend, handler) { loop, pair, baseline in
             let message = randomBytes(50_000, seed: 3)
@@ -292,7 +292,8 @@ struct ServeTests {
         try await withTestLoop(backend) { loop in
             let baseline = await loop.statistics
             let pair = try await makeNarrowPair()
-            let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { try connection.send($0) } }
+            let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { _ = try connection.send($0) }
+            }
             try pair.server.serve(with: handler)
             try await pair.client.write([1])
             #expect(await waitUntil(loop) { _ in handler.heard.receivedCount == 1 })
@@ -327,12 +328,54 @@ struct ServeTests {
         }
     }
 
+    /// A peer that sends 8 MiB and does not read: the echo stops receiving once its queue
+    /// passes the high watermark (256 KiB, 16 buffers of 16 KiB), instead of queueing all
+    /// it was sent; once the peer reads, receiving resumes and every byte comes back in
+    /// order.
+    @Test(arguments: TestBackend.allCases)
+    func aPeerThatDoesNotReadIsHeldAtTheHighWatermark(_ backend: TestBackend) async throws {
+        let message = randomBytes(8 << 20, seed: 9)
+        let handler = EchoHandler { Issue.record("echo send failed: \($0)") }
+        try await withServedPair(backend, handler, narrow: true) { loop, pair, _ in
+            let writer = Task(executorPreference: loop) { try await pair.client.write(message) }
+            try await loop.sleep(for: .milliseconds(500))  // the writer stalls meanwhile
+            let lent = await loop.statistics.receiveBuffersLent
+            try await loop.sleep(for: .milliseconds(200))
+            let lentLater = await loop.statistics.receiveBuffersLent
+            // The queue's 16 buffers, plus what arrived before the pause took effect (on
+            // io_uring the multishot receive's CQEs completed by then: here up to about
+            // 1 MiB, as the writer on the same ring keeps the socket full meanwhile),
+            // not the 512 buffers of all the peer sent, and not growing.
+            #expect(lent <= 128, "\(lent) buffers held by the queue")
+            #expect(lentLater <= lent, "the queue grew from \(lent) to \(lentLater) buffers while paused")
+            var echoed: [UInt8] = []
+            while echoed.count < message.count {
+                let chunk = try await pair.client.read(upTo: 64 << 10, timeout: .seconds(10))
+                if chunk.isEmpty { break }
+                echoed += chunk
+            }
+            try await writer.value
+            expectSameBytes(echoed, message)
+        }
+    }
+
+    /// Watermarks that cannot work (low not below high, or negative) fail the loop's
+    /// creation, naming both.
+    @Test(arguments: [(64, 64), (100, 10), (-1, 10)])
+    func badSendQueueWatermarksFailTheLoop(low: Int, high: Int) async throws {
+        var configuration = TestBackend.epoll.configuration
+        configuration.sendQueueLowWatermark = low
+        configuration.sendQueueHighWatermark = high
+        let message = "send queue watermarks must satisfy 0 <= low < high, got low \(low), high \(high)"
+        await expectTorusError(.eventLoop, .invalidArgument(message)) { try EventLoop(configuration: configuration) }
+    }
+
     /// Closed while 4 MiB wait to be sent: the sends are cancelled, their buffers go back,
     /// and the handler hears `.closed` once.
     @Test(arguments: TestBackend.allCases)
     func closingWithSendsQueuedGivesTheirBuffersBack(_ backend: TestBackend) async throws {
         let reply = randomBytes(4 << 20, seed: 6)
-        let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { try connection.send($0) } }
+        let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { _ = try connection.send($0) } }
         try await withServedPair(backend, handler, narrow: true) { loop, pair, baseline in
             try await pair.client.write([1])
             #expect(await waitUntil(loop) { _ in handler.heard.receivedCount == 1 })
@@ -357,7 +400,7 @@ struct ServeTests {
                 for index in 0..<4 {
                     let pair = try await makeNarrowPair()
                     let handler = RecordingHandler { connection, _ in
-                        if index == 0 { try reply.withUnsafeBytes { try connection.send($0) } }
+                        if index == 0 { try reply.withUnsafeBytes { _ = try connection.send($0) } }
                     }
                     try pair.server.serve(with: handler)
                     handlers.append(handler)
@@ -381,7 +424,7 @@ struct ServeTests {
 
     /// Sends `bytes` on a served connection.
     private static func send(_ bytes: [UInt8], on connection: TCPConnection) throws {
-        try bytes.withUnsafeBytes { try connection.send($0) }
+        try bytes.withUnsafeBytes { _ = try connection.send($0) }
     }
 }
 

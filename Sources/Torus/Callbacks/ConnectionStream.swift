@@ -36,6 +36,9 @@ final class ConnectionStream: ResultSink {
         /// A receive in flight (multishot, or one at a time), with the buffer it reads
         /// into when it was lent one first (``ReceivePlan/lendFirst``).
         case armed(OperationID, buffer: LentBuffer?)
+        /// None armed because the send queue passed its high watermark; armed again once
+        /// it drains to the low one.
+        case paused
     }
 
     /// Where the connection is in its life, as the handler and its sends drive it.
@@ -76,6 +79,9 @@ final class ConnectionStream: ResultSink {
     @exclusivity(unchecked) private var endReport = EndReport.pending
     /// What stopped the connection first (a send failure), reported as its end.
     @exclusivity(unchecked) private var failure: TorusError?
+    /// The send queue is below its high watermark (or, once past it, back at the low
+    /// one): receiving goes on.
+    @exclusivity(unchecked) private(set) var isWritable = true
 
     init(connection: TCPConnection, handler: any ConnectionHandler, pool: ReceiveBufferPool) {
         self.connection = connection
@@ -146,6 +152,11 @@ final class ConnectionStream: ResultSink {
         }
         guard final, case .pending = endReport else { return }
         if lifecycle != .closing && failure == nil {
+            // Paused: our own cancel ended the receive, or it ended and would re-arm.
+            if !isWritable && (result > 0 || result == -ENOBUFS || isPauseCancel(result)) {
+                receiving = .paused
+                return
+            }
             switch result {
             case 1...:
                 armReceive()
@@ -166,6 +177,27 @@ final class ConnectionStream: ResultSink {
         case _ where lifecycle == .closing || result > 0: end(TorusError(.read, .closed))
         default: end(torusError(.read, result))
         }
+    }
+
+    /// Whether `result` is the cancel ``pauseReceiving()`` asked for, not a close or the
+    /// loop's shutdown.
+    private func isPauseCancel(_ result: Int32) -> Bool {
+        result == -ECANCELED && descriptor.fd >= 0 && !loop.isShuttingDown
+    }
+
+    /// The send queue passed its high watermark: stop receiving (a multishot receive is
+    /// cancelled; its last result parks the receive side as `.paused`).
+    private func pauseReceiving() {
+        isWritable = false
+        if case .armed(let id, _) = receiving { loop.cancel(id) }
+    }
+
+    /// The send queue drained to its low watermark: receive again.
+    private func resumeReceiving() {
+        isWritable = true
+        guard case .paused = receiving, case .pending = endReport, failure == nil, lifecycle != .closing else { return }
+        receiving = .idle
+        armReceive()
     }
 
     private func show(_ buffer: LentBuffer, count: Int) {
@@ -212,12 +244,13 @@ final class ConnectionStream: ResultSink {
 
     // MARK: Sending
 
-    /// Queues `bytes` and starts sending them unless a send is in flight.
+    /// Queues `bytes` and starts sending them unless a send is in flight. Returns
+    /// whether the queue is still under its high watermark (``isWritable``).
     /// - Throws: the failure of an earlier send, or of the send this call started.
-    func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
+    func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) -> Bool {
         if let failure { throw failure }
         if lifecycle != .open { throw TorusError(.write, .closed) }
-        guard !bytes.isEmpty else { return }
+        guard !bytes.isEmpty else { return isWritable }
         if let start = shown?.buffer.bytes.baseAddress, !shown!.taken, let base = bytes.baseAddress,
             base >= UnsafeRawPointer(start), base + bytes.count <= UnsafeRawPointer(start) + shown!.count
         {
@@ -230,6 +263,8 @@ final class ConnectionStream: ResultSink {
         }
         if sending == nil { sendQueued() }
         if let failure { throw failure }
+        if isWritable && outbound.byteCount > loop.configuration.sendQueueHighWatermark { pauseReceiving() }
+        return isWritable
     }
 
     /// Sends the queued chunks, one send at a time, until one waits or the queue empties.
@@ -251,6 +286,7 @@ final class ConnectionStream: ResultSink {
         descriptor.end()
         if result >= 0 {
             outbound.advance(by: Int(result), giveBack: giveBack)
+            if !isWritable && outbound.byteCount <= loop.configuration.sendQueueLowWatermark { resumeReceiving() }
         } else {
             fail(torusError(.write, result))
         }

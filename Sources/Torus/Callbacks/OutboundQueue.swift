@@ -35,12 +35,15 @@ struct OutboundQueue {
 
     private(set) var first: Chunk?
     private var others = Deque<Chunk>()
+    /// The bytes queued and not yet sent, what the connection's watermarks compare.
+    private(set) var byteCount = 0
 
     /// Whether nothing is left to send.
     var isEmpty: Bool { first == nil }
 
     /// Adds a chunk at the end.
     mutating func append(_ chunk: Chunk) {
+        byteCount += chunk.end - chunk.start
         if first == nil { first = chunk } else { others.append(chunk) }
     }
 
@@ -54,6 +57,7 @@ struct OutboundQueue {
         } else if first != nil {
             first!.fill(from: &rest)
         }
+        byteCount += bytes.count - rest.count
         while !rest.isEmpty {
             var chunk = Chunk(buffer: pool.lend(for: .sending), start: 0, end: 0, used: 0)
             chunk.fill(from: &rest)
@@ -65,6 +69,7 @@ struct OutboundQueue {
     /// to `giveBack`.
     mutating func advance(by count: Int, giveBack: (LentBuffer) -> Void) {
         guard var chunk = first else { return }
+        byteCount -= count
         chunk.start += count
         if chunk.start < chunk.end {
             first = chunk
@@ -82,5 +87,6 @@ struct OutboundQueue {
             first = nil
             giveBack(chunk.buffer)
         }
+        byteCount = first.map { $0.end - $0.start } ?? 0
     }
 }

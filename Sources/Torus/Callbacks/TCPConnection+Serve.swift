@@ -31,18 +31,33 @@ extension TCPConnection {
     /// receive buffer) and sent in order, one send at a time. A failure reaches the
     /// handler's ``ConnectionHandler/connectionEnded(_:error:)``, and later calls throw it.
     ///
+    /// Backpressure: once more than
+    /// ``EventLoop/Configuration/sendQueueHighWatermark`` bytes wait to be sent (a peer
+    /// that does not read), the connection stops receiving, so its handler is not called
+    /// with more to answer, and this returns false; it receives again once the queue
+    /// drains to ``EventLoop/Configuration/sendQueueLowWatermark`` (``isWritable``).
+    ///
+    /// - Returns: whether the queue is under its high watermark.
     /// - Throws: ``TorusError`` (`.write`): `.notOnLoop`; `.loopShutDown`;
     ///   `.invalidArgument` when the connection is not served; `.closed` after close or
     ///   ``closeWhenSent()``; the error this send, or an earlier one, failed with (the
     ///   bytes are then dropped: the connection is ending).
-    public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
+    @discardableResult
+    public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) -> Bool {
         guard loop.isCurrent else { throw TorusError(.write, .notOnLoop) }
         _ = try descriptor.usableFD(for: .write)
         try loop.checkUsable(.write)
         guard let stream = descriptor.stream else {
             throw TorusError(.write, .invalidArgument("send(_:) needs a connection served with serve(with:)"))
         }
-        try stream.send(bytes)
+        return try stream.send(bytes)
+    }
+
+    /// Whether a served connection's send queue is under its high watermark (it then
+    /// receives); true for a connection not served. Read it on the loop thread.
+    public var isWritable: Bool {
+        precondition(loop.isCurrent, "isWritable is read on the connection's loop thread")
+        return descriptor.stream?.isWritable ?? true
     }
 
     /// Closes a served connection once every byte queued by ``send(_:)`` has been sent

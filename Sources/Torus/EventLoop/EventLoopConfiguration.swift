@@ -29,6 +29,14 @@ extension EventLoop {
         /// (``LoopStatistics/receiveBufferShortages``), at the cost of one more kernel
         /// round trip each on io_uring (the ENOBUFS completion).
         public var receiveBufferCount: Int = 1024
+        /// Bytes a connection served by a handler may queue to send before it stops
+        /// receiving (``TCPConnection/send(_:)`` then returns false): a peer that sends
+        /// and never reads cannot make the server buffer without bound. SwiftNIO's
+        /// channel writability, per connection.
+        public var sendQueueHighWatermark: Int = 256 << 10
+        /// Queued bytes at or below which a connection that stopped receiving receives
+        /// again (``TCPConnection/isWritable`` turns true).
+        public var sendQueueLowWatermark: Int = 64 << 10
 
         /// The default configuration.
         public init() {}
@@ -40,6 +48,11 @@ extension EventLoop {
             func invalid(_ message: String) -> TorusError { TorusError(.eventLoop, .invalidArgument(message)) }
             guard receiveBufferSize > 0, receiveBufferSize <= Int(Int32.max) else {
                 throw invalid("receiveBufferSize must be in 1...\(Int32.max), got \(receiveBufferSize)")
+            }
+            guard sendQueueLowWatermark >= 0, sendQueueHighWatermark > sendQueueLowWatermark else {
+                throw invalid(
+                    "send queue watermarks must satisfy 0 <= low < high, got low \(sendQueueLowWatermark), "
+                        + "high \(sendQueueHighWatermark)")
             }
             guard receiveBufferCount > 0, receiveBufferCount <= 32768,
                 receiveBufferCount & (receiveBufferCount - 1) == 0
