@@ -21,12 +21,11 @@ import TorusHTTP
                 var configuration = HTTPClient.Configuration()
                 configuration.timeout = .milliseconds(100)
                 let client = try HTTPClient(configuration: configuration)
-                await #expect(throws: HTTPClientError.timedOut) { _ = try await client.get(URL(string: "\(base)/slow")!) }
-                try await loop.sleep(for: .milliseconds(400))
-                for path in ["/fast", "/again"] {
-                    let response = try await client.get(URL(string: base + path)!)
-                    #expect(String(decoding: response.body, as: UTF8.self) == path)
+                await #expect(throws: HTTPClientError.timedOut) {
+                    _ = try await client.get(URL(string: "\(base)/slow")!)
                 }
+                try await loop.sleep(for: .milliseconds(400))
+                for path in ["/fast", "/again"] { #expect(try await client.text(base + path) == path) }
                 await client.shutdown()
             }
         }
@@ -47,13 +46,10 @@ import TorusHTTP
                 }
             }) { base, accepted in
                 let client = try HTTPClient()
-                let first = try await client.get(URL(string: "\(base)/first")!)
-                #expect(String(decoding: first.body, as: UTF8.self) == "/first")
+                #expect(try await client.text("\(base)/first") == "/first")
                 try await loop.sleep(for: .milliseconds(200))
-                for path in ["/second", "/third"] {
-                    let response = try await client.get(URL(string: base + path)!)
-                    #expect(String(decoding: response.body, as: UTF8.self) == path)
-                }
+                #expect(try await client.text("\(base)/second") == "/second")
+                #expect(try await client.text("\(base)/third") == "/third")
                 // The dirty connection was retired; the clean one after it was reused.
                 #expect(accepted.value == 2)
                 await client.shutdown()
@@ -85,9 +81,7 @@ import TorusHTTP
                 let client = try HTTPClient()
                 // Each case on its own: the body, or the error, as text.
                 func text(_ path: String) async -> String {
-                    do {
-                        return String(decoding: try await client.get(URL(string: base + path)!).body, as: UTF8.self)
-                    } catch { return "\(error)" }
+                    do { return try await client.text(base + path) } catch { return "\(error)" }
                 }
                 for (path, body) in [("/together", "/together"), ("/overlong", "short"), ("/split", "/split")] {
                     let got = await text(path)
@@ -109,7 +103,8 @@ import TorusHTTP
             try await withRawKeepAliveServer({ connection, head in
                 switch requestPath(head) {
                 case "/close": try await connection.write(okResponse("close", fields: "Connection: close\r\n"))
-                case "/http10": try await connection.write(Array("HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhttp10".utf8))
+                case "/http10":
+                    try await connection.write(Array("HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhttp10".utf8))
                 default: try await connection.write(okResponse("keep"))
                 }
             }) { base, accepted in
@@ -132,5 +127,12 @@ import TorusHTTP
                 await client.shutdown()
             }
         }
+    }
+}
+
+extension HTTPClient {
+    /// GETs `url` and returns its body as text.
+    fileprivate func text(_ url: String) async throws -> String {
+        String(decoding: try await get(URL(string: url)!).body, as: UTF8.self)
     }
 }
