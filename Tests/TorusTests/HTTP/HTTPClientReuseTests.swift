@@ -15,16 +15,16 @@ import TorusHTTP
         try await withTestLoop(backend) { loop in
             try await withRawKeepAliveServer({ connection, head in
                 let path = requestPath(head)
-                if path == "/slow" { try await loop.sleep(for: .milliseconds(300)) }
+                if path == "/slow" { try await loop.sleep(for: .milliseconds(1500)) }
                 try await connection.write(okResponse(path))
             }) { base, _ in
                 var configuration = HTTPClient.Configuration()
-                configuration.timeout = .milliseconds(100)
+                configuration.timeout = .milliseconds(500)
                 let client = try HTTPClient(configuration: configuration)
                 await #expect(throws: HTTPClientError.timedOut) {
                     _ = try await client.get(URL(string: "\(base)/slow")!)
                 }
-                try await loop.sleep(for: .milliseconds(400))
+                try await loop.sleep(for: .milliseconds(1500))
                 for path in ["/fast", "/again"] { #expect(try await client.text(base + path) == path) }
                 await client.shutdown()
             }
@@ -36,6 +36,7 @@ import TorusHTTP
     /// gets its own response on a fresh one.
     @Test(arguments: TestBackend.allCases)
     func lateResponseOnIdleConnectionRetiresIt(_ backend: TestBackend) async throws {
+        let staleSent = Flag()
         try await withTestLoop(backend) { loop in
             try await withRawKeepAliveServer({ connection, head in
                 let path = requestPath(head)
@@ -43,11 +44,13 @@ import TorusHTTP
                 if path == "/first" {
                     try await loop.sleep(for: .milliseconds(50))
                     try await connection.write(okResponse("stale"))
+                    staleSent.set()
                 }
             }) { base, accepted in
                 let client = try HTTPClient()
                 #expect(try await client.text("\(base)/first") == "/first")
-                try await loop.sleep(for: .milliseconds(200))
+                // On loopback a completed write is in the peer's receive queue.
+                while !staleSent.isSet { try await loop.sleep(for: .milliseconds(5)) }
                 #expect(try await client.text("\(base)/second") == "/second")
                 #expect(try await client.text("\(base)/third") == "/third")
                 // The dirty connection was retired; the clean one after it was reused.
