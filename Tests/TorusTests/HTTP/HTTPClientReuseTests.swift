@@ -31,6 +31,34 @@ import TorusHTTP
         }
     }
 
+    /// A request cancelled mid-response closes its connection: the rest of that response
+    /// reaches no one, and the next request gets its own on a fresh connection.
+    @Test(arguments: TestBackend.allCases)
+    func cancelledRequestClosesItsConnection(_ backend: TestBackend) async throws {
+        let headSent = Flag()
+        try await withTestLoop(backend) { loop in
+            try await withRawKeepAliveServer({ connection, head in
+                let path = requestPath(head)
+                guard path == "/slow" else { return try await connection.write(okResponse(path)) }
+                try await connection.write(Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".utf8))
+                headSent.set()
+                try await loop.sleep(for: .milliseconds(300))
+                try await connection.write(Array("/slow".utf8))
+            }) { base, accepted in
+                let client = try HTTPClient()
+                #expect(try await client.text("\(base)/warm") == "/warm")
+                let slow = Task(executorPreference: loop) { try await client.text("\(base)/slow") }
+                while !headSent.isSet { try await loop.sleep(for: .milliseconds(5)) }
+                slow.cancel()
+                await #expect(throws: CancellationError.self) { try await slow.value }
+                try await loop.sleep(for: .milliseconds(400))
+                #expect(try await client.text("\(base)/next") == "/next")
+                #expect(accepted.value == 2)
+                await client.shutdown()
+            }
+        }
+    }
+
     /// (a) A response arrives on an idle pooled connection after the one it answered was
     /// read (a duplicate, late answer): the connection is retired, and the next request
     /// gets its own response on a fresh one.
