@@ -53,8 +53,11 @@ public final class HTTPClient: @unchecked Sendable {
     /// Sends a `method` request for `url` with `headerFields` and `body`, and reads the
     /// whole response.
     ///
-    /// Pooled connections the server closed while idle are dropped and the request goes
-    /// on with the next one (or a fresh connection), transparently.
+    /// A connection goes back to the pool only when its response was read exactly and
+    /// neither side asked to close; one that failed, timed out or was cancelled is
+    /// closed. Before reuse an idle connection is checked: one with bytes waiting or
+    /// closed by the server is dropped and the request goes on with the next one (or a
+    /// fresh connection), transparently.
     /// - Throws: ``HTTPClientError`` (scheme, URL, parse errors, limits, timeout) or the
     ///   socket's ``Torus/TorusError`` (refused, reset, ...).
     public func execute(
@@ -82,15 +85,21 @@ public final class HTTPClient: @unchecked Sendable {
             let pooled = pool.take(key)
             let connection: HTTPClientConnection
             if let pooled {
+                // Bytes or an end of stream on an idle connection (a late or unsolicited
+                // response, the server's close): retire it, never read them as this answer.
+                guard await pooled.isClean() else {
+                    await pooled.close()
+                    continue
+                }
                 connection = pooled
             } else {
                 connection = try await HTTPClientConnection(
                     key: key, host: host, port: port, deadline: deadline, maxHeaderSize: configuration.maxHeaderSize)
             }
             do {
-                let (response, keepAlive) = try await connection.exchange(
+                let (response, reusable) = try await connection.exchange(
                     head, body: body, deadline: deadline, maxBodySize: configuration.maxBodySize)
-                if keepAlive { await pool.giveBack(connection) } else { await connection.close() }
+                if reusable { await pool.giveBack(connection) } else { await connection.close() }
                 return response
             } catch {
                 await connection.close()

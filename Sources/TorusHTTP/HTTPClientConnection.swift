@@ -5,18 +5,22 @@ import Torus
 
 /// One keep-alive connection to a host:port: sends a request, reads its response.
 ///
+/// Each exchange gets a fresh codec, so nothing one response left in the parser can reach
+/// the next. The connection may carry another request only when ``exchange(_:body:deadline:maxBodySize:)``
+/// says it is reusable, and, after idling in the pool, ``isClean()`` still holds.
+///
 /// Used only on its loop's thread (see ``HTTPCodec``).
 final class HTTPClientConnection {
     /// "host:port", the pool's key.
     let key: String
     private let connection: TCPConnection
-    private let codec: HTTPCodec<HTTPClientResponsePart, HTTPClientRequestPart>
+    private let maxHeaderSize: Int
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
     /// Connects to `host`:`port` (pooled under `key`) before `deadline`.
     init(key: String, host: String, port: Int, deadline: ContinuousClock.Instant, maxHeaderSize: Int) async throws {
         self.key = key
-        codec = try HTTPCodec(maxHeaderSize: maxHeaderSize)
+        self.maxHeaderSize = maxHeaderSize
         connection = try await mapTimeout {
             try await TCPConnection.connect(host: host, port: port, timeout: try remaining(until: deadline))
         }
@@ -26,9 +30,16 @@ final class HTTPClientConnection {
 
     /// Sends `head` and `body`, then reads the response, its body at most `maxBodySize`
     /// bytes; returns it and whether the connection may carry another request.
+    ///
+    /// Reusable means known clean: the response was framed (Content-Length or chunked,
+    /// not ended by the peer closing), read exactly, with no byte beyond it received, and
+    /// neither side asked to close (`Connection: close`, HTTP/1.0 without keep-alive).
+    /// Bytes after a complete response leave it returned but the connection not reusable.
     func exchange(
         _ head: HTTPRequestHead, body: [UInt8], deadline: ContinuousClock.Instant, maxBodySize: Int
-    ) async throws -> (response: HTTPClientResponse, keepAlive: Bool) {
+    ) async throws -> (response: HTTPClientResponse, reusable: Bool) {
+        let codec = try HTTPCodec<HTTPClientResponsePart, HTTPClientRequestPart>(maxHeaderSize: maxHeaderSize)
+        let requestKeepAlive = head.isKeepAlive
         var parts: [HTTPClientRequestPart] = [.head(head)]
         if !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
         parts.append(.end(nil))
@@ -42,14 +53,13 @@ final class HTTPClientConnection {
                 try await connection.read(into: buffer, timeout: try remaining(until: deadline))
             }
             let decoded: [HTTPClientResponsePart]
-            do {
-                decoded =
-                    count == 0
-                    ? try codec.endOfStream() : try codec.decode(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            } catch let error as HTTPParserError {
-                throw HTTPClientError.malformedResponse("\(error)")
+            var failure: (any Error)?
+            if count == 0 {
+                do { decoded = try codec.endOfStream() } catch { (decoded, failure) = ([], error) }
+            } else {
+                (decoded, failure) = codec.decodeKeepingParts(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
-            for part in decoded {
+            for (index, part) in decoded.enumerated() {
                 switch part {
                 case .head(let head):
                     responseHead = head
@@ -61,10 +71,34 @@ final class HTTPClientConnection {
                 case .end:
                     guard let responseHead else { throw HTTPClientError.malformedResponse("no status line") }
                     let response = HTTPClientResponse(head: HTTPResponse(responseHead), body: responseBody)
-                    return (response, count > 0 && responseHead.isKeepAlive)
+                    // Anything after the end (parts, a parse error, bytes of a next message
+                    // the parser holds) is more than the response: the connection is not clean.
+                    let reusable =
+                        count > 0 && responseHead.isKeepAlive && requestKeepAlive && failure == nil
+                        && index == decoded.count - 1 && codec.finishBetweenMessages()
+                    return (response, reusable)
                 }
             }
+            if let failure {
+                if let error = failure as? HTTPParserError { throw HTTPClientError.malformedResponse("\(error)") }
+                throw failure
+            }
             if count == 0 { throw HTTPClientError.connectionClosedEarly }
+        }
+    }
+
+    /// Whether an idle connection is still fit for a request: nothing is readable and the
+    /// peer has not closed. A receive that must finish at once (zero timeout) tells: it
+    /// times out on a clean connection; bytes (a late or unsolicited response), end of
+    /// stream or an error mean the connection must be retired.
+    func isClean() async -> Bool {
+        do {
+            _ = try await connection.read(into: buffer, timeout: .zero)
+            return false
+        } catch let error as TorusError where error.reason == .timedOut {
+            return true
+        } catch {
+            return false
         }
     }
 

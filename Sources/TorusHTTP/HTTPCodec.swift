@@ -28,10 +28,22 @@ final class HTTPCodec<Inbound, Outbound> {
     /// Feeds bytes received; returns the parts they complete.
     /// - Throws: NIO's `HTTPParserError` when the bytes are not valid HTTP/1.
     func decode(_ bytes: UnsafeRawBufferPointer) throws -> [Inbound] {
+        let (parts, error) = decodeKeepingParts(bytes)
+        if let error { throw error }
+        return parts
+    }
+
+    /// Feeds bytes received; returns the parts they complete and, when the bytes turned
+    /// out not to be valid HTTP/1, the parser's error. Unlike ``decode(_:)`` the parts
+    /// decoded before the error are kept (a complete response followed by garbage).
+    func decodeKeepingParts(_ bytes: UnsafeRawBufferPointer) -> (parts: [Inbound], error: (any Error)?) {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        try channel.writeInbound(buffer)
-        return try drainInbound()
+        var failure: (any Error)?
+        do { try channel.writeInbound(buffer) } catch { failure = error }
+        var parts: [Inbound] = []
+        while let part = try? channel.readInbound(as: Inbound.self) { parts.append(part) }
+        return (parts, failure)
     }
 
     /// Tells the decoder the peer closed: ends a close-delimited body, or throws when a
@@ -40,6 +52,14 @@ final class HTTPCodec<Inbound, Outbound> {
         channel.pipeline.fireChannelInactive()
         try channel.throwIfErrorCaught()
         return try drainInbound()
+    }
+
+    /// Whether the decoder stands between two messages: no byte of a further message was
+    /// fed after the last one ended. Ends the decoder (it asks the parser whether an end
+    /// of stream would be clean), so the codec cannot be used afterwards.
+    func finishBetweenMessages() -> Bool {
+        guard let parts = try? endOfStream() else { return false }
+        return parts.isEmpty
     }
 
     private func drainInbound() throws -> [Inbound] {

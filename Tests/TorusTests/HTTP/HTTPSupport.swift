@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Synchronization
 import Torus
 import TorusHTTP
 
@@ -76,4 +77,73 @@ private func readRequestPath(_ connection: TCPConnection) async throws -> String
 /// A text/html response with `html` as its body.
 func htmlPage(_ html: String) -> HTTPServerResponse {
     HTTPServerResponse(contentType: "text/html; charset=utf-8", text: html)
+}
+
+/// Runs `body` with a server on 127.0.0.1 that keeps each connection open: for every
+/// request head read on it, hands the connection and the head (its text) to `respond`,
+/// which writes what it likes; the connection ends when the client closes it. `body`
+/// gets the base URL and the count of connections accepted so far.
+func withRawKeepAliveServer<Result: Sendable>(
+    _ respond: @escaping @Sendable (TCPConnection, String) async throws -> Void,
+    _ body: @Sendable (String, AcceptCount) async throws -> Result
+) async throws -> Result {
+    let listener = try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: 0)!)
+    let accepted = AcceptCount()
+    let serve: @Sendable () async throws -> Void = {
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in listener.connections {
+                    accepted.increment()
+                    group.addTask {
+                        var pending: [UInt8] = []
+                        while let head = try? await readRequestHead(connection, pending: &pending) {
+                            guard (try? await respond(connection, head)) != nil else { break }
+                        }
+                        try? await connection.close()
+                    }
+                }
+            }
+        } catch is CancellationError {}
+        try? await listener.close()
+    }
+    let base = "http://127.0.0.1:\(listener.localAddress.port)"
+    return try await serving(serve, base: base) { try await body($0, accepted) }
+}
+
+/// The number of connections a raw server accepted.
+final class AcceptCount: Sendable {
+    private let storage = Atomic<Int>(0)
+
+    /// Counts one more connection.
+    func increment() { storage.add(1, ordering: .relaxed) }
+
+    /// The connections accepted so far.
+    var value: Int { storage.load(ordering: .relaxed) }
+}
+
+/// Reads one request head (through its blank line) from `connection`, keeping bytes
+/// after it in `pending`; nil at end of stream.
+private func readRequestHead(_ connection: TCPConnection, pending: inout [UInt8]) async throws -> String? {
+    let blankLine = Array("\r\n\r\n".utf8)
+    while true {
+        if let end = pending.indices.first(where: { pending[$0...].starts(with: blankLine) }) {
+            let head = String(decoding: pending[..<end], as: UTF8.self)
+            pending.removeFirst(end + blankLine.count)
+            return head
+        }
+        let chunk = try await connection.read(upTo: 4096, timeout: .seconds(10))
+        if chunk.isEmpty || pending.count > 16384 { return nil }
+        pending += chunk
+    }
+}
+
+/// The path of a request head's request line.
+func requestPath(_ head: String) -> String {
+    let line = head.prefix { $0 != "\r" }
+    return line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+}
+
+/// A keep-alive HTTP/1.1 response whose body is `body`, with Content-Length.
+func okResponse(_ body: String, fields: String = "") -> [UInt8] {
+    Array("HTTP/1.1 200 OK\r\n\(fields)Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
 }
