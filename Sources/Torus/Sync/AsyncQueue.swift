@@ -3,8 +3,9 @@
 ///
 /// With a ``maxsize``, ``put(_:timeout:)`` waits while the queue is full; ``get(timeout:)``
 /// waits while it is empty. Waiting getters and putters are served first come, first
-/// served: an item put while getters wait goes straight to the longest waiter, and an
-/// item taken from a full queue lets the longest-waiting putter's item in. A getter
+/// served: an item put while getters wait goes straight to the longest waiter, and a
+/// get from a full queue first lets the longest-waiting putter's item in, then takes
+/// the next item (which, for a LIFO or priority queue, may be that one). A getter
 /// that timed out or was cancelled takes no item; a putter that did puts none.
 /// ``taskDone()`` and ``join()`` track the items put and not yet processed.
 /// `for try await item in queue` gets items until the task is cancelled.
@@ -146,14 +147,15 @@ public final class AsyncQueue<Buffer: QueueBuffer>: LoopBound, @unchecked Sendab
         return true
     }
 
-    /// Takes the next kept item; the room it leaves goes to the longest-waiting putter.
+    /// Takes the next kept item. As `tornado.queues` does, the longest-waiting putter's
+    /// item goes in first, then the next item is taken: for a LIFO or priority queue
+    /// that may be the putter's own.
     private func takeStored() -> Element {
-        let item = buffer.removeNext()
         if let waiting = putters.resumeFirst(with: 0, on: loop) {
             buffer.append(waiting)
             unfinishedTasks += 1
         }
-        return item
+        return buffer.removeNext()
     }
 }
 

@@ -76,6 +76,29 @@ struct SyncQueueTests {
         }
     }
 
+    /// A get from a full queue while a putter waits admits the putter's item first, then
+    /// takes the next item, as `tornado.queues` does: for a LIFO queue that is the
+    /// putter's own item, for a priority queue the smallest of all.
+    @Test(arguments: TestBackend.allCases)
+    func aGetFromAFullQueueAdmitsTheWaitingPutterFirst(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let lifo = try LifoQueue<Int>(maxsize: 1)
+            try await lifo.put(1)
+            let lifoPutter = await startWaiter(on: loop) { try await lifo.put(2) }
+            #expect(try await lifo.get() == 2, "the newest item, the putter's")
+            try await lifoPutter.value
+            #expect(try lifo.getNowait() == 1)
+
+            let priority = try PriorityQueue<Int>(maxsize: 1)
+            try await priority.put(5)
+            let priorityPutter = await startWaiter(on: loop) { try await priority.put(1) }
+            #expect(try priority.getNowait() == 1, "the smallest item, the putter's")
+            try await priorityPutter.value
+            #expect(try priority.getNowait() == 5)
+            #expect(try lifo.isEmpty && priority.isEmpty)
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func getAndPutTimeOut(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
