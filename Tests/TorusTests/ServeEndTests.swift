@@ -157,7 +157,7 @@ private final class SendAtEndHandler: ConnectionHandler, Sendable {
 
     func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
         do {
-            try [UInt8(1)].withUnsafeBytes { _ = try connection.send($0) }
+            try [UInt8(1)].withUnsafeBytes { try connection.send($0) }
         } catch let error as TorusError {
             outcome.withLock { $0.append(error) }
         } catch {
@@ -230,7 +230,7 @@ private final class ShutdownProbe: ConnectionHandler, Sendable {
     init(reply: [UInt8]) { self.reply = reply }
 
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
-        reply.withUnsafeBytes { _ = try? connection.send($0) }
+        reply.withUnsafeBytes { try? connection.send($0) }
         slotsInUseAtEnd.store(-2, ordering: .relaxed)
     }
 

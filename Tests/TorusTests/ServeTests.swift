@@ -67,7 +67,7 @@ struct ServeTests {
     func aReplyBuiltInTheHandlerIsCopied(_ backend: TestBackend) async throws {
         let handler = RecordingHandler { connection, bytes in
             var reply = bytes.map { ~$0 }
-            try reply.withUnsafeBytes { _ = try connection.send($0) }
+            try reply.withUnsafeBytes { try connection.send($0) }
             for index in reply.indices { reply[index] = 0xEE }
         }
         try await withServedPair(backend, handler) { loop, pair, baseline in
@@ -88,7 +88,7 @@ struct ServeTests {
             for range in Self.replyRanges(count: bytes.count) {
                 try connection.send(UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
-            try Self.trailer.withUnsafeBytes { _ = try connection.send($0) }
+            try Self.trailer.withUnsafeBytes { try connection.send($0) }
         }
         try await withServedPair(backend, handler) { loop, pair, baseline in
             let message = randomBytes(50_000, seed: 3)
@@ -292,7 +292,7 @@ struct ServeTests {
         try await withTestLoop(backend) { loop in
             let baseline = await loop.statistics
             let pair = try await makeNarrowPair()
-            let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { _ = try connection.send($0) }
+            let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { try connection.send($0) }
             }
             try pair.server.serve(with: handler)
             try await pair.client.write([1])
@@ -375,7 +375,7 @@ struct ServeTests {
     @Test(arguments: TestBackend.allCases)
     func closingWithSendsQueuedGivesTheirBuffersBack(_ backend: TestBackend) async throws {
         let reply = randomBytes(4 << 20, seed: 6)
-        let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { _ = try connection.send($0) } }
+        let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { try connection.send($0) } }
         try await withServedPair(backend, handler, narrow: true) { loop, pair, baseline in
             try await pair.client.write([1])
             #expect(await waitUntil(loop) { _ in handler.heard.receivedCount == 1 })
@@ -400,7 +400,7 @@ struct ServeTests {
                 for index in 0..<4 {
                     let pair = try await makeNarrowPair()
                     let handler = RecordingHandler { connection, _ in
-                        if index == 0 { try reply.withUnsafeBytes { _ = try connection.send($0) } }
+                        if index == 0 { try reply.withUnsafeBytes { try connection.send($0) } }
                     }
                     try pair.server.serve(with: handler)
                     handlers.append(handler)
@@ -424,7 +424,7 @@ struct ServeTests {
 
     /// Sends `bytes` on a served connection.
     private static func send(_ bytes: [UInt8], on connection: TCPConnection) throws {
-        try bytes.withUnsafeBytes { _ = try connection.send($0) }
+        try bytes.withUnsafeBytes { try connection.send($0) }
     }
 }
 

@@ -244,13 +244,13 @@ final class ConnectionStream: ResultSink {
 
     // MARK: Sending
 
-    /// Queues `bytes` and starts sending them unless a send is in flight. Returns
-    /// whether the queue is still under its high watermark (``isWritable``).
+    /// Queues `bytes` and starts sending them unless a send is in flight; past the high
+    /// watermark, stops receiving (``isWritable``).
     /// - Throws: the failure of an earlier send, or of the send this call started.
-    func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) -> Bool {
+    func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
         if let failure { throw failure }
         if lifecycle != .open { throw TorusError(.write, .closed) }
-        guard !bytes.isEmpty else { return isWritable }
+        guard !bytes.isEmpty else { return }
         if let start = shown?.buffer.bytes.baseAddress, !shown!.taken, let base = bytes.baseAddress,
             base >= UnsafeRawPointer(start), base + bytes.count <= UnsafeRawPointer(start) + shown!.count
         {
@@ -264,7 +264,6 @@ final class ConnectionStream: ResultSink {
         if sending == nil { sendQueued() }
         if let failure { throw failure }
         if isWritable && outbound.byteCount > loop.configuration.sendQueueHighWatermark { pauseReceiving() }
-        return isWritable
     }
 
     /// Sends the queued chunks, one send at a time, until one waits or the queue empties.

@@ -34,23 +34,22 @@ extension TCPConnection {
     /// Backpressure: once more than
     /// ``EventLoop/Configuration/sendQueueHighWatermark`` bytes wait to be sent (a peer
     /// that does not read), the connection stops receiving, so its handler is not called
-    /// with more to answer, and this returns false; it receives again once the queue
-    /// drains to ``EventLoop/Configuration/sendQueueLowWatermark`` (``isWritable``).
+    /// with more to answer; it receives again once the queue
+    /// drains to ``EventLoop/Configuration/sendQueueLowWatermark``: ``isWritable`` says
+    /// which, for a handler that produces bytes on its own and wants to hold back.
     ///
-    /// - Returns: whether the queue is under its high watermark.
     /// - Throws: ``TorusError`` (`.write`): `.notOnLoop`; `.loopShutDown`;
     ///   `.invalidArgument` when the connection is not served; `.closed` after close or
     ///   ``closeWhenSent()``; the error this send, or an earlier one, failed with (the
     ///   bytes are then dropped: the connection is ending).
-    @discardableResult
-    public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) -> Bool {
+    public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
         guard loop.isCurrent else { throw TorusError(.write, .notOnLoop) }
         _ = try descriptor.usableFD(for: .write)
         try loop.checkUsable(.write)
         guard let stream = descriptor.stream else {
             throw TorusError(.write, .invalidArgument("send(_:) needs a connection served with serve(with:)"))
         }
-        return try stream.send(bytes)
+        try stream.send(bytes)
     }
 
     /// Whether a served connection's send queue is under its high watermark (it then

@@ -8,20 +8,29 @@ extension EventLoop {
         timers.add(deadline: deadline, id: id, action: action)
     }
 
-    /// Fires every timer due now; run after each pump of either reactor.
+    /// Fires the timers due now, in deadline order; run after each pump of either
+    /// reactor. Once a sleep has woken its task, later timeouts wait for the next pass,
+    /// after that task has run: what it does at its earlier deadline (release a
+    /// semaphore, put an item) must not lose to a timeout due after it, even when the
+    /// loop was busy past both (Tornado's timers take effect in deadline order too).
     @inline(__always)
     func expireDueTimers() {
         guard timers.nextDeadline != nil else { return }
         let now = BootClock.nowNanoseconds
-        while let entry = timers.popDue(now: now) { expire(entry.id, action: entry.action) }
+        var wokeTask = false
+        while let entry = timers.popDue(now: now, holdingTimeouts: wokeTask) {
+            if expire(entry.id, action: entry.action) && entry.action == .fire { wokeTask = true }
+        }
     }
 
     /// A timer came due: a sleep completes, a per-call timeout cancels the operation
-    /// still waiting. A stale timer (its waiter finished first) is dropped.
-    private func expire(_ id: OperationID, action: TimerQueue.Action) {
+    /// still waiting. A stale timer (its waiter finished first) is dropped. Returns
+    /// whether it acted on a waiter.
+    @discardableResult
+    private func expire(_ id: OperationID, action: TimerQueue.Action) -> Bool {
         guard let slot = slots.slot(for: id), slot.pointee.timerPending else {
             timers.staleEntryRemoved()
-            return
+            return false
         }
         slot.pointee.timerPending = false
         counters.completionsReaped &+= 1
@@ -33,6 +42,7 @@ extension EventLoop {
             slot.pointee.result = -ECANCELED
         }
         finishOne(slot, id: id)
+        return true
     }
 
     /// The waiter that had a timer finished before it: its entry is stale. The heap

@@ -30,9 +30,9 @@ extension EventLoop {
         /// round trip each on io_uring (the ENOBUFS completion).
         public var receiveBufferCount: Int = 1024
         /// Bytes a connection served by a handler may queue to send before it stops
-        /// receiving (``TCPConnection/send(_:)`` then returns false): a peer that sends
-        /// and never reads cannot make the server buffer without bound. SwiftNIO's
-        /// channel writability, per connection.
+        /// receiving (``TCPConnection/isWritable`` turns false): a peer that sends and
+        /// never reads cannot make the server buffer without bound. SwiftNIO's channel
+        /// writability, per connection.
         public var sendQueueHighWatermark: Int = 256 << 10
         /// Queued bytes at or below which a connection that stopped receiving receives
         /// again (``TCPConnection/isWritable`` turns true).

@@ -67,9 +67,11 @@ struct TimerQueue {
         return heap.min?.deadline
     }
 
-    /// Removes and returns the earliest timer if it is due at `now`.
-    mutating func popDue(now: UInt64) -> Entry? {
+    /// Removes and returns the earliest timer if it is due at `now`, unless it is a
+    /// `.timeOut` and `holdingTimeouts` (it then stays for the next pass).
+    mutating func popDue(now: UInt64, holdingTimeouts: Bool = false) -> Entry? {
         guard let first = heap.min, first.deadline <= now else { return nil }
+        if holdingTimeouts && first.action == .timeOut { return nil }
         return heap.removeMin()
     }
 

@@ -53,10 +53,12 @@ extension IOOperation {
 }
 
 /// Every operation type the reactors run; the io_uring probe requires their opcodes.
-let allOperationTypes: [any IOOperation.Type] = [
-    Nop.self, MultishotAccept.self, Connect.self, Receive.self, PooledReceive.self, Send.self, Close.self,
-    CancelDescriptor.self, OpenAt.self, ReadAt.self, WriteAt.self, Fsync.self, Statx.self,
-]
+var allOperationTypes: [any IOOperation.Type] {
+    [
+        Nop.self, MultishotAccept.self, Connect.self, Receive.self, PooledReceive.self, Send.self, Close.self,
+        CancelDescriptor.self, OpenAt.self, ReadAt.self, WriteAt.self, Fsync.self, Statx.self,
+    ]
+}
 
 /// How the selector reactor runs an operation.
 enum SelectorPlan {

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import Torus
@@ -30,6 +31,24 @@ struct SyncSemaphoreTests {
             await expectTimeout(.semaphore, after: .milliseconds(10)) {
                 try await semaphore.acquire(timeout: .milliseconds(10))
             }
+        }
+    }
+
+    /// Timers due in the same pass take effect in deadline order: a release due at
+    /// 10 ms beats an acquire timeout due at 20 ms even when the loop was busy for 40 ms
+    /// and both came due at once: the woken task runs before the later timeout fires.
+    @Test(arguments: TestBackend.allCases)
+    func aWakeUpDueBeforeATimeoutRunsFirstAfterABusyLoop(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let semaphore = try Semaphore(value: 0)
+            let acquirer = await startWaiter(on: loop) { try await semaphore.acquire(timeout: .milliseconds(20)) }
+            let releaser = await startWaiter(on: loop) {
+                try await loop.sleep(for: .milliseconds(10))
+                try semaphore.release()
+            }
+            usleep(40_000)  // the loop thread is busy: both timers come due meanwhile
+            try await releaser.value
+            try await acquirer.value  // acquired, not timed out
         }
     }
 
