@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -23,7 +24,7 @@ struct ConnectionsCommand: AsyncParsableCommand, Scenario {
     private static let spareDescriptors = 64
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("--count must be positive") }
+        try OptionCheck.integer(count, "--count", in: 1...1_000_000)
     }
 
     func run() async throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -36,12 +37,8 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--connections must be positive")
-        }
-        guard !sizes.isEmpty, sizes.allSatisfy({ (1...65536).contains($0) }) else {
-            throw ValidationError("--size must be in 1...65536")
-        }
+        try OptionCheck.integers(connections, "--connections", in: 1...100_000)
+        try OptionCheck.integers(sizes, "--size", in: 1...65536)
         guard Set(connectionAPI).count == connectionAPI.count else {
             throw ValidationError("--connection-api names handler or task once each")
         }

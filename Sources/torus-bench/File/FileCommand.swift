@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 
 /// `torus-bench file`: random 4 KiB reads of one file, buffered and O_DIRECT, at several
@@ -39,10 +40,8 @@ struct FileCommand: AsyncParsableCommand, Scenario {
         guard fileSize.bytes % RandomReads.blockSize == 0 else {
             throw ValidationError("--file-size must be a multiple of 4 KiB, got \(fileSize.bytes) bytes")
         }
-        guard !depths.isEmpty, depths.allSatisfy({ (1...4096).contains($0) }) else {
-            throw ValidationError("--depth must be in 1...4096")
-        }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        try OptionCheck.integers(depths, "--depth", in: 1...4096)
+        try OptionCheck.seconds(duration, "--duration")
         guard Directory.isWritable(directory) else {
             throw ValidationError("--directory \(directory): not a writable directory")
         }

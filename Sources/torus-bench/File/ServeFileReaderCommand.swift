@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 
 /// `torus-bench serve file-reader`: one contender of `torus-bench file` as a process of
@@ -28,10 +29,10 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
     var poolThreads: Int?
 
     func validate() throws {
-        guard (1...4096).contains(depth) else { throw ValidationError("--depth must be in 1...4096") }
+        try OptionCheck.integer(depth, "--depth", in: 1...4096)
         guard direct != .both else { throw ValidationError("--direct must be on or off") }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard (poolThreads ?? 1) > 0 else { throw ValidationError("--pool-threads must be positive") }
+        try OptionCheck.seconds(duration, "--duration")
+        if let poolThreads { try OptionCheck.integer(poolThreads, "--pool-threads", in: 1...1024) }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ValidationError("--path \(path): not readable")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -36,9 +37,7 @@ struct HTTPCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--connections must be positive")
-        }
+        try OptionCheck.integers(connections, "--connections", in: 1...100_000)
     }
 
     func run() async throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 
 /// `--repeats` and the interleaved order the scenarios measure in (A B C A B C ...), so
 /// a drift of the machine over a session spreads over every contender alike.
@@ -7,7 +8,7 @@ struct InterleavedRuns: ParsableArguments {
     var repeats = 1
 
     func validate() throws {
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        try OptionCheck.integer(repeats, "--repeats", in: 1...1000)
     }
 
     /// Measures every contender `repeats` times, interleaved, printing `round N` and

@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Torus
 
 /// The options of the load scenarios (echo, http): how long each run warms up and
@@ -18,8 +19,8 @@ struct LoadOptions: ParsableArguments {
     var noPinning = false
 
     func validate() throws {
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+        try OptionCheck.seconds(duration, "--duration")
+        try OptionCheck.seconds(warmup, "--warmup", zeroAllowed: true)
     }
 
     /// Runs per server (`--repeats`).

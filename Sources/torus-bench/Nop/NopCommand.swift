@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -26,9 +27,8 @@ struct NopCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard !tasks.isEmpty, tasks.allSatisfy({ (1...256).contains($0) }) else {
-            throw ValidationError("--tasks must be in 1...256")
-        }
+        try OptionCheck.integers(tasks, "--tasks", in: 1...256)
+        try OptionCheck.integer(operations, "--operations", in: 1...1_000_000_000)
         guard tasks.allSatisfy({ operations >= $0 }) else {
             throw ValidationError("--operations must be at least --tasks")
         }

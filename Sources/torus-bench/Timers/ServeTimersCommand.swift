@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 
 /// `torus-bench serve timers`: one contender of `torus-bench timers` as a process of its
 /// own, so the parent measures its CPU and peak memory alone. Prints `ready`, then
@@ -18,8 +19,8 @@ struct ServeTimersCommand: AsyncParsableCommand {
     var maxMs = 100
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("--count must be positive") }
-        guard (0...3_600_000).contains(maxMs) else { throw ValidationError("--max-ms must be in 0...3600000") }
+        try OptionCheck.integer(count, "--count", in: 1...10_000_000)
+        try OptionCheck.integer(maxMs, "--max-ms", in: 0...3_600_000)
     }
 
     func run() async throws {

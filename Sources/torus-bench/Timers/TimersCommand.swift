@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 
 /// `torus-bench timers`: many concurrent sleeps of random lengths on Torus io_uring,
@@ -21,8 +22,8 @@ struct TimersCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("--count must be positive") }
-        guard (0...3_600_000).contains(maxMs) else { throw ValidationError("--max-ms must be in 0...3600000") }
+        try OptionCheck.integer(count, "--count", in: 1...10_000_000)
+        try OptionCheck.integer(maxMs, "--max-ms", in: 0...3_600_000)
     }
 
     func run() async throws {
