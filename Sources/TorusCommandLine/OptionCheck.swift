@@ -20,7 +20,7 @@ public enum OptionCheck {
             let range =
                 zeroAllowed
                 ? "in 0...\(Int(maximumSeconds))" : "more than 0 and at most \(Int(maximumSeconds))"
-            throw ValidationError("\(option) must be a finite number of seconds \(range), got \(value)")
+            throw ValidationError("\(option) must be a finite number of seconds, \(range), got \(value)")
         }
     }
 

@@ -29,6 +29,9 @@ struct CLIHardeningTests {
         BadValue(arguments: ["torus-bench"] + subcommand + ["\(option)=\(value)"], option: option)
     }
 
+    /// `torus-bench serve file-reader` with its required options.
+    static let fileReader = ["serve", "file-reader", "--engine", "torus-epoll", "--path", "/"]
+
     /// Non-finite, huge and negative values for every duration option.
     static let badSeconds = ["nan", "inf", "-inf", "1e300", "-1"]
 
@@ -44,14 +47,14 @@ struct CLIHardeningTests {
         + badSeconds.map { bench(["echo"], "--warmup", $0) }
         + badSeconds.map { bench(["http"], "--duration", $0) }
         + badSeconds.map { bench(["file"], "--duration", $0) }
-        + badSeconds.map { bench(["serve", "file-reader", "--engine", "torus-epoll", "--path", "/"], "--duration", $0) }
+        + badSeconds.map { bench(fileReader, "--duration", $0) }
         + [
             bench(["echo"], "--repeats", "0"), bench(["echo"], "--repeats", "-1"),
             bench(["echo"], "--connections", "0"), bench(["echo"], "--connections", "-3"),
             bench(["echo"], "--size", "0"), bench(["http"], "--connections", "-1"),
             bench(["nop"], "--tasks", "0"), bench(["nop"], "--operations", "-1"),
             bench(["file"], "--depth", "0"),
-            bench(["serve", "file-reader", "--engine", "torus-epoll", "--path", "/"], "--pool-threads", "-1"),
+            bench(fileReader, "--pool-threads", "-1"),
             bench(["serve", "timers", "--engine", "torus-epoll"], "--count", "-1"),
             bench(["serve", "timers", "--engine", "torus-epoll"], "--max-ms", "-1"),
             bench(["timers"], "--count", "0"), bench(["timers"], "--max-ms", "-1"),
