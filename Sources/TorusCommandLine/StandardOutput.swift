@@ -30,11 +30,7 @@ public enum StandardOutput {
             }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
-                let error = errno
-                if !reported.exchange(true, ordering: .relaxed) {
-                    let message = "\(note) (\(String(cString: strerror(error))))\n"
-                    _ = message.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
-                }
+                report(note, errno)
                 return false
             }
             offset += count
@@ -43,9 +39,26 @@ public enum StandardOutput {
     }
 }
 
+extension StandardOutput {
+    /// Flushes what `print` buffered; when stdout has failed (its reader gone), says
+    /// `note` on stderr unless a failure was reported already.
+    public static func flushPrinted(onClosed note: String) {
+        // fflush(nil): `stdout` itself is shared mutable state to Swift 6; stderr is unbuffered.
+        if fflush(nil) != 0 { report(note, errno) }
+    }
+
+    /// Says `note` and the error on stderr, the first time only.
+    private static func report(_ note: String, _ error: Int32) {
+        guard !reported.exchange(true, ordering: .relaxed) else { return }
+        let message = "\(note) (\(String(cString: strerror(error))))\n"
+        _ = message.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+    }
+}
+
 extension AsyncParsableCommand {
-    /// ArgumentParser's `main()` with SIGPIPE ignored first (``StandardOutput``): the
-    /// `@main` command of every program calls it from its own `static func main()`.
+    /// ArgumentParser's `main()` with SIGPIPE ignored first (``StandardOutput``), and
+    /// what `print` wrote flushed at the end, said once on stderr if stdout had closed:
+    /// the `@main` command of every program calls it from its own `static func main()`.
     public static func mainIgnoringBrokenPipes() async {
         StandardOutput.ignoreBrokenPipes()
         do {
@@ -55,6 +68,8 @@ extension AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            StandardOutput.flushPrinted(
+                onClosed: "\(configuration.commandName ?? "\(Self.self)"): stdout closed; output lost")
         } catch {
             exit(withError: error)
         }

@@ -90,4 +90,16 @@ struct CLIHardeningTests {
         #expect(status == 0, "\(errors.suffix(400))")
         #expect(errors.components(separatedBy: "stdout closed").count == 2, "reported once: \(errors)")
     }
+
+    /// `torus-crawl` whose stdout reader has gone before the report: the report's writes
+    /// fail with EPIPE (not SIGPIPE), stderr says so once, and the crawl exits 0.
+    @Test func aCrawlWhoseReaderLeftExitsCleanly() async throws {
+        let (status, errors) = try await withDescriptorGate {
+            let crawl = try ServerProcess(["torus-crawl", "--quiet", "--self-test-site=20"])
+            crawl.closeOutput()
+            return try crawl.waitForExit()
+        }
+        #expect(status == 0, "\(errors.suffix(400))")
+        #expect(errors.components(separatedBy: "stdout closed").count == 2, "reported once: \(errors)")
+    }
 }
