@@ -53,7 +53,7 @@ struct CLIHardeningTests {
             bench(["echo"], "--connections", "0"), bench(["echo"], "--connections", "-3"),
             bench(["echo"], "--size", "0"), bench(["http"], "--connections", "-1"),
             bench(["nop"], "--tasks", "0"), bench(["nop"], "--operations", "-1"),
-            bench(["file"], "--depth", "0"),
+            bench(["file"], "--depth", "0"), bench(["file"], "--file-size", "2048G"),
             bench(fileReader, "--pool-threads", "-1"),
             bench(["serve", "timers", "--engine", "torus-epoll"], "--count", "-1"),
             bench(["serve", "timers", "--engine", "torus-epoll"], "--max-ms", "-1"),

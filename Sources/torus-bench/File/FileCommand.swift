@@ -15,7 +15,7 @@ struct FileCommand: AsyncParsableCommand, Scenario {
     @Option(help: "Directory of the test file (created once, reused while its size is right).")
     var directory = "/var/tmp"
 
-    @Option(help: "Size of the test file: bytes, or with K, M or G (binary); a multiple of 4 KiB.")
+    @Option(help: "Size of the test file: bytes, or with K, M or G (binary); a multiple of 4 KiB, at most 1 TiB.")
     var fileSize = ByteSize(argument: "1G")!
 
     @Option(
@@ -37,6 +37,7 @@ struct FileCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
+        try OptionCheck.integer(fileSize.bytes, "--file-size", in: RandomReads.blockSize...(1 << 40))
         guard fileSize.bytes % RandomReads.blockSize == 0 else {
             throw ValidationError("--file-size must be a multiple of 4 KiB, got \(fileSize.bytes) bytes")
         }
