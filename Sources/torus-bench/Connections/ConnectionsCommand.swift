@@ -13,7 +13,7 @@ struct ConnectionsCommand: AsyncParsableCommand, Scenario {
         abstract: "Idle connections: server RSS per connection, Torus vs C vs SwiftNIO."
     )
 
-    @Option(help: "Idle connections to open to each server.")
+    @Option(help: "Idle connections to open to each server (1...1000000).")
     var count = 10_000
 
     @OptionGroup var interleaved: InterleavedRuns

@@ -18,12 +18,12 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
     @Flag(inversion: .prefixedNo, help: "Measure the SwiftNIO echo server too.")
     var nio = true
 
-    @Option(help: "Concurrent client connections (repeat the option for several; default: 1, 64 and 512).")
+    @Option(help: "Concurrent client connections, 1...100000 (repeat the option for several; default: 1, 64 and 512).")
     var connections: [Int] = [1, 64, 512]
 
     @Option(
         name: .customLong("size"),
-        help: "Message size in bytes (repeat the option for several; default: 64 and 4096).")
+        help: "Message size in bytes, 1...65536 (repeat the option for several; default: 64 and 4096).")
     var sizes: [Int] = [64, 4096]
 
     @Option(

@@ -20,13 +20,13 @@ struct FileCommand: AsyncParsableCommand, Scenario {
 
     @Option(
         name: .customLong("depth"),
-        help: "Reads in flight (repeat the option for several; default: 1, 32 and 128).")
+        help: "Reads in flight, 1...4096 (repeat the option for several; default: 1, 32 and 128).")
     var depths: [Int] = [1, 32, 128]
 
     @Option(help: "Buffered reads (off), O_DIRECT (on) or both.")
     var direct: DirectIO = .both
 
-    @Option(parsing: .unconditional, help: "Measured seconds per run.")
+    @Option(parsing: .unconditional, help: "Measured seconds per run (more than 0, at most 86400).")
     var duration = 3.0
 
     @OptionGroup var interleaved: InterleavedRuns

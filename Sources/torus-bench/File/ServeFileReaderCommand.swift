@@ -16,16 +16,16 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
     @Option(help: "The file to read (at least 4 KiB).")
     var path: String
 
-    @Option(help: "Reads in flight.")
+    @Option(help: "Reads in flight (1...4096).")
     var depth = 1
 
     @Option(help: "Open with O_DIRECT: on or off.")
     var direct: DirectIO = .off
 
-    @Option(help: "Seconds of reading.")
+    @Option(help: "Seconds of reading (more than 0, at most 86400).")
     var duration = 2.0
 
-    @Option(help: "Blocking-pool threads (torus-epoll, swift-nio); default: --depth, at most 64.")
+    @Option(help: "Blocking-pool threads (torus-epoll, swift-nio), 1...1024; default: --depth, at most 64.")
     var poolThreads: Int?
 
     func validate() throws {

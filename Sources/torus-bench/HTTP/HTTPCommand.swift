@@ -29,7 +29,7 @@ struct HTTPCommand: AsyncParsableCommand, Scenario {
     @Flag(help: "Print the nginx configuration the nginx runs use (port 8080, directory /tmp/nginx) and exit.")
     var printNginxConfig = false
 
-    @Option(help: "Concurrent keep-alive connections (repeat the option for several; default: 64 and 512).")
+    @Option(help: "Concurrent keep-alive connections, 1...100000 (repeat the option for several; default: 64 and 512).")
     var connections: [Int] = [64, 512]
 
     @OptionGroup var session: LoadOptions

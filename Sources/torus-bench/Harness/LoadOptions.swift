@@ -7,10 +7,10 @@ import Torus
 /// measures, how many runs, and whether client and server are pinned; and the client
 /// loop they drive the load from.
 struct LoadOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Measured seconds per run.")
+    @Option(parsing: .unconditional, help: "Measured seconds per run (more than 0, at most 86400).")
     var duration = 5.0
 
-    @Option(parsing: .unconditional, help: "Warm-up seconds before each measured run.")
+    @Option(parsing: .unconditional, help: "Warm-up seconds before each measured run (0...86400).")
     var warmup = 1.0
 
     @OptionGroup var interleaved: InterleavedRuns

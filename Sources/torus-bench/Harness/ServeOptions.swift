@@ -19,7 +19,7 @@ struct ServeOptions: ParsableArguments {
         case nio
     }
 
-    @Option(help: "Port to listen on (0: any free port).")
+    @Option(help: "Port to listen on, 0...65535 (0: any free port).")
     var port = 0
 
     @Option(help: "Implementation: torus or nio (SwiftNIO, one event loop thread).")

@@ -18,7 +18,7 @@ struct NopCommand: AsyncParsableCommand, Scenario {
                 + " (repeat the option for several; default: 1 and 64)."))
     var tasks: [Int] = [1, 64]
 
-    @Option(help: "No-ops per measurement, split among the tasks.")
+    @Option(help: "No-ops per measurement (at least --tasks, at most 1000000000), split among the tasks.")
     var operations = 2_000_000
 
     @Option(help: "Reactor: io_uring, epoll (where a no-op completes without a system call) or automatic.")

@@ -12,10 +12,10 @@ struct ServeTimersCommand: AsyncParsableCommand {
 
     @OptionGroup var runtime: EngineOption
 
-    @Option(help: "Concurrent sleeps.")
+    @Option(help: "Concurrent sleeps (1...10000000).")
     var count = 100_000
 
-    @Option(help: "Longest sleep in milliseconds (each is random in 0...max).")
+    @Option(help: "Longest sleep in milliseconds, 0...3600000 (each is random in 0...max).")
     var maxMs = 100
 
     func validate() throws {

@@ -11,10 +11,10 @@ struct TimersCommand: AsyncParsableCommand, Scenario {
         abstract: "Concurrent sleeps: lateness, CPU and peak RSS, Torus vs SwiftNIO."
     )
 
-    @Option(help: "Concurrent sleeps per run.")
+    @Option(help: "Concurrent sleeps per run (1...10000000).")
     var count = 100_000
 
-    @Option(help: "Longest sleep in milliseconds (each is random in 0...max).")
+    @Option(help: "Longest sleep in milliseconds, 0...3600000 (each is random in 0...max).")
     var maxMs = 100
 
     @OptionGroup var interleaved: InterleavedRuns
