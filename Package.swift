@@ -46,6 +46,12 @@ let package = Package(
         // directories, the seeded generator, the echo handler); not part of the Torus
         // library product.
         .target(name: "TorusTestSupport", dependencies: ["Torus"]),
+        // What the command-line programs share: option checks (exit 64 with a message,
+        // never a trap) and standard output that survives its reader going away.
+        .target(
+            name: "TorusCommandLine",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "torus-bench",
             dependencies: [
@@ -53,6 +59,7 @@ let package = Package(
                 "CLiburing",
                 "TorusBenchCharts",
                 "TorusTestSupport",
+                "TorusCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -73,6 +80,7 @@ let package = Package(
             dependencies: [
                 "Torus",
                 "TorusDemo",
+                "TorusCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +110,7 @@ let package = Package(
                 "Torus",
                 "TorusHTTP",
                 "TorusCrawl",
+                "TorusCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -28,7 +28,7 @@ public final class ChildProcess {
 
     /// The child's process id.
     public let pid: pid_t
-    private let output: Int32
+    private var output: Int32
     private let errors: Int32?
 
     /// Starts `path` with `arguments` (not including the program name), with this
@@ -94,7 +94,7 @@ public final class ChildProcess {
     }
 
     deinit {
-        close(output)
+        if output >= 0 { close(output) }
         if let errors { close(errors) }
     }
 
@@ -114,6 +114,15 @@ public final class ChildProcess {
     public func readAnnouncedPort() -> Int? {
         guard let line = readLine(), line.hasPrefix("listening ") else { return nil }
         return Int(line.dropFirst("listening ".count))
+    }
+
+    /// Closes this end of the child's stdout pipe, as a reader that goes away does: the
+    /// child's next write to stdout fails (EPIPE, or SIGPIPE unless it ignores it).
+    /// ``readLine()`` and ``readOutput()`` then see end of file.
+    public func closeOutput() {
+        guard output >= 0 else { return }
+        close(output)
+        output = -1
     }
 
     /// Everything the child writes to stdout until it closes it, usually by exiting.

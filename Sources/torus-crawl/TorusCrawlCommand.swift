@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Torus
+import TorusCommandLine
 import TorusCrawl
 import TorusHTTP
 
@@ -15,6 +16,9 @@ struct TorusCrawlCommand: AsyncParsableCommand {
         commandName: "torus-crawl",
         abstract: "Crawl web sites from the given roots (http only) and report every URL found."
     )
+
+    /// Parses and runs with SIGPIPE ignored: a closed stdout fails a write, not the process.
+    static func main() async { await mainIgnoringBrokenPipes() }
 
     /// Host matching, as the chapter's --strict / --lenient.
     enum HostMatching: String, EnumerableFlag {
@@ -31,13 +35,13 @@ struct TorusCrawlCommand: AsyncParsableCommand {
     @Argument(help: "Root URLs; http:// is added when no scheme is given.")
     var roots: [String] = []
 
-    @Option(help: "Concurrent workers.")
+    @Option(help: "Concurrent workers (1...10000).")
     var maxTasks = 10
 
-    @Option(help: "Redirects followed from one URL.")
+    @Option(help: "Redirects followed from one URL (0...100).")
     var maxRedirect = 10
 
-    @Option(help: "Attempts per URL on connection errors and timeouts.")
+    @Option(help: "Attempts per URL on connection errors and timeouts (1...100).")
     var maxTries = 4
 
     @Option(help: "Skip URLs matching this regular expression.")
@@ -59,24 +63,39 @@ struct TorusCrawlCommand: AsyncParsableCommand {
     @Option(help: "The reactor: io_uring, epoll or automatic.")
     var backend: Backend = .automatic
 
-    @Option(help: "Seconds one request may take.")
+    @Option(help: "Seconds one request may take (more than 0, at most 86400).")
     var timeout: Double = 10
 
-    @Option(help: "Queue at most this many URLs.")
+    @Option(help: "Queue at most this many URLs (1...100000000).")
     var maxPages: Int?
 
-    @Option(help: "The largest body read, in bytes.")
+    @Option(help: "The largest body read, in bytes (1...17179869184, 16 GiB).")
     var maxBody = 10 << 20
 
     @Option(help: "Write the full result as JSON to this file.")
     var json: String?
 
-    @Option(help: "Serve a generated site of this many pages (on a second loop) and crawl it.")
+    @Option(help: "Serve a generated site of this many pages (1...1000000, on a second loop) and crawl it.")
     var selfTestSite: Int?
 
+    /// Every option in a range the crawl can use (``OptionCheck``): exit 64 with a
+    /// message, never a trap (`--timeout nan`, `--self-test-site=-5`).
     func validate() throws {
+        try OptionCheck.integer(maxTasks, "--max-tasks", in: 1...10_000)
+        try OptionCheck.integer(maxRedirect, "--max-redirect", in: 0...100)
+        try OptionCheck.integer(maxTries, "--max-tries", in: 1...100)
+        try OptionCheck.seconds(timeout, "--timeout")
+        if let maxPages { try OptionCheck.integer(maxPages, "--max-pages", in: 1...100_000_000) }
+        try OptionCheck.integer(maxBody, "--max-body", in: 1...(16 << 30))
+        if let selfTestSite { try OptionCheck.integer(selfTestSite, "--self-test-site", in: 1...1_000_000) }
+        if let exclude {
+            do {
+                _ = try Regex(exclude)
+            } catch {
+                throw ValidationError("--exclude must be a regular expression, got \(exclude): \(error)")
+            }
+        }
         if roots.isEmpty && selfTestSite == nil { throw ValidationError("Give at least one root URL.") }
-        if maxTasks < 1 { throw ValidationError("--max-tasks must be at least 1.") }
     }
 
     func run() async throws {
@@ -92,7 +111,7 @@ struct TorusCrawlCommand: AsyncParsableCommand {
         configuration.exclude = exclude
         configuration.strict = hostMatching == .strict
         configuration.maxPages = maxPages
-        configuration.client.timeout = Duration.milliseconds(Int(timeout * 1000))
+        configuration.client.timeout = Duration.milliseconds(Int((timeout * 1000).rounded(.up)))
         configuration.client.maxBodySize = maxBody
         var logger = Logger(label: "torus-crawl") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = quiet ? .error : verbose == 0 ? .warning : verbose == 1 ? .info : .debug

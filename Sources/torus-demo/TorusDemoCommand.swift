@@ -1,5 +1,6 @@
 import ArgumentParser
 import Torus
+import TorusCommandLine
 import TorusDemo
 
 extension Backend: ExpressibleByArgument {}
@@ -13,6 +14,9 @@ struct TorusDemoCommand: AsyncParsableCommand {
         commandName: "torus-demo",
         abstract: "Fetch two slow pages three ways: blocking, callbacks, async/await."
     )
+
+    /// Parses and runs with SIGPIPE ignored: a closed stdout fails a write, not the process.
+    static func main() async { await mainIgnoringBrokenPipes() }
 
     @Option(help: "The reactor: io_uring, epoll or automatic.")
     var backend: Backend = .automatic

@@ -47,8 +47,8 @@ struct BenchSuiteTests {
     @Test(arguments: [
         (["--scenario", "echoes"], "The value 'echoes' is invalid for '--scenario <scenario>'"),
         (["--quick", "--duration", "1"], "Unknown option '--duration'"),
-        (["echo", "--duration", "-1"], "--duration must be positive"),
-        (["timers", "--repeats", "0"], "--repeats must be positive"),
+        (["echo", "--duration", "-1"], "--duration must be a finite number of seconds, more than 0 and at most"),
+        (["timers", "--repeats", "0"], "--repeats must be in 1...1000, got 0"),
         (["--report", "/etc/passwd/charts"], "--report /etc/passwd/charts: cannot be created"),
         (["--report", "/etc/passwd"], "--report /etc/passwd: not a writable directory"),
     ])

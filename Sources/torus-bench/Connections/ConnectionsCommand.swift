@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -12,7 +13,7 @@ struct ConnectionsCommand: AsyncParsableCommand, Scenario {
         abstract: "Idle connections: server RSS per connection, Torus vs C vs SwiftNIO."
     )
 
-    @Option(help: "Idle connections to open to each server.")
+    @Option(help: "Idle connections to open to each server (1...1000000).")
     var count = 10_000
 
     @OptionGroup var interleaved: InterleavedRuns
@@ -23,7 +24,7 @@ struct ConnectionsCommand: AsyncParsableCommand, Scenario {
     private static let spareDescriptors = 64
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("--count must be positive") }
+        try OptionCheck.integer(count, "--count", in: 1...1_000_000)
     }
 
     func run() async throws {

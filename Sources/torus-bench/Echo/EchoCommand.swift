@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -17,12 +18,12 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
     @Flag(inversion: .prefixedNo, help: "Measure the SwiftNIO echo server too.")
     var nio = true
 
-    @Option(help: "Concurrent client connections (repeat the option for several; default: 1, 64 and 512).")
+    @Option(help: "Concurrent client connections, 1...100000 (repeat the option for several; default: 1, 64 and 512).")
     var connections: [Int] = [1, 64, 512]
 
     @Option(
         name: .customLong("size"),
-        help: "Message size in bytes (repeat the option for several; default: 64 and 4096).")
+        help: "Message size in bytes, 1...65536 (repeat the option for several; default: 64 and 4096).")
     var sizes: [Int] = [64, 4096]
 
     @Option(
@@ -36,12 +37,8 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--connections must be positive")
-        }
-        guard !sizes.isEmpty, sizes.allSatisfy({ (1...65536).contains($0) }) else {
-            throw ValidationError("--size must be in 1...65536")
-        }
+        try OptionCheck.integers(connections, "--connections", in: 1...100_000)
+        try OptionCheck.integers(sizes, "--size", in: 1...65536)
         guard Set(connectionAPI).count == connectionAPI.count else {
             throw ValidationError("--connection-api names handler or task once each")
         }

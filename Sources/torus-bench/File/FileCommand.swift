@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 
 /// `torus-bench file`: random 4 KiB reads of one file, buffered and O_DIRECT, at several
@@ -14,18 +15,18 @@ struct FileCommand: AsyncParsableCommand, Scenario {
     @Option(help: "Directory of the test file (created once, reused while its size is right).")
     var directory = "/var/tmp"
 
-    @Option(help: "Size of the test file: bytes, or with K, M or G (binary); a multiple of 4 KiB.")
+    @Option(help: "Size of the test file: bytes, or with K, M or G (binary); a multiple of 4 KiB, at most 1 TiB.")
     var fileSize = ByteSize(argument: "1G")!
 
     @Option(
         name: .customLong("depth"),
-        help: "Reads in flight (repeat the option for several; default: 1, 32 and 128).")
+        help: "Reads in flight, 1...4096 (repeat the option for several; default: 1, 32 and 128).")
     var depths: [Int] = [1, 32, 128]
 
     @Option(help: "Buffered reads (off), O_DIRECT (on) or both.")
     var direct: DirectIO = .both
 
-    @Option(parsing: .unconditional, help: "Measured seconds per run.")
+    @Option(parsing: .unconditional, help: "Measured seconds per run (more than 0, at most 86400).")
     var duration = 3.0
 
     @OptionGroup var interleaved: InterleavedRuns
@@ -36,13 +37,12 @@ struct FileCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
+        try OptionCheck.integer(fileSize.bytes, "--file-size", in: RandomReads.blockSize...(1 << 40))
         guard fileSize.bytes % RandomReads.blockSize == 0 else {
             throw ValidationError("--file-size must be a multiple of 4 KiB, got \(fileSize.bytes) bytes")
         }
-        guard !depths.isEmpty, depths.allSatisfy({ (1...4096).contains($0) }) else {
-            throw ValidationError("--depth must be in 1...4096")
-        }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        try OptionCheck.integers(depths, "--depth", in: 1...4096)
+        try OptionCheck.seconds(duration, "--duration")
         guard Directory.isWritable(directory) else {
             throw ValidationError("--directory \(directory): not a writable directory")
         }

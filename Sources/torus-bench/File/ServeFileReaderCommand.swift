@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 
 /// `torus-bench serve file-reader`: one contender of `torus-bench file` as a process of
@@ -15,23 +16,23 @@ struct ServeFileReaderCommand: AsyncParsableCommand {
     @Option(help: "The file to read (at least 4 KiB).")
     var path: String
 
-    @Option(help: "Reads in flight.")
+    @Option(help: "Reads in flight (1...4096).")
     var depth = 1
 
     @Option(help: "Open with O_DIRECT: on or off.")
     var direct: DirectIO = .off
 
-    @Option(help: "Seconds of reading.")
+    @Option(help: "Seconds of reading (more than 0, at most 86400).")
     var duration = 2.0
 
-    @Option(help: "Blocking-pool threads (torus-epoll, swift-nio); default: --depth, at most 64.")
+    @Option(help: "Blocking-pool threads (torus-epoll, swift-nio), 1...1024; default: --depth, at most 64.")
     var poolThreads: Int?
 
     func validate() throws {
-        guard (1...4096).contains(depth) else { throw ValidationError("--depth must be in 1...4096") }
+        try OptionCheck.integer(depth, "--depth", in: 1...4096)
         guard direct != .both else { throw ValidationError("--direct must be on or off") }
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard (poolThreads ?? 1) > 0 else { throw ValidationError("--pool-threads must be positive") }
+        try OptionCheck.seconds(duration, "--duration")
+        if let poolThreads { try OptionCheck.integer(poolThreads, "--pool-threads", in: 1...1024) }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ValidationError("--path \(path): not readable")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -28,7 +29,7 @@ struct HTTPCommand: AsyncParsableCommand, Scenario {
     @Flag(help: "Print the nginx configuration the nginx runs use (port 8080, directory /tmp/nginx) and exit.")
     var printNginxConfig = false
 
-    @Option(help: "Concurrent keep-alive connections (repeat the option for several; default: 64 and 512).")
+    @Option(help: "Concurrent keep-alive connections, 1...100000 (repeat the option for several; default: 64 and 512).")
     var connections: [Int] = [64, 512]
 
     @OptionGroup var session: LoadOptions
@@ -36,9 +37,7 @@ struct HTTPCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard !connections.isEmpty, connections.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--connections must be positive")
-        }
+        try OptionCheck.integers(connections, "--connections", in: 1...100_000)
     }
 
     func run() async throws {

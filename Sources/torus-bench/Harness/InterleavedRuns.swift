@@ -1,13 +1,16 @@
 import ArgumentParser
+import TorusCommandLine
 
 /// `--repeats` and the interleaved order the scenarios measure in (A B C A B C ...), so
 /// a drift of the machine over a session spreads over every contender alike.
 struct InterleavedRuns: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Runs per contender, interleaved (A B A B ...); the median is reported.")
+    @Option(
+        parsing: .unconditional,
+        help: "Runs per contender (1...1000), interleaved (A B A B ...); the median is reported.")
     var repeats = 1
 
     func validate() throws {
-        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        try OptionCheck.integer(repeats, "--repeats", in: 1...1000)
     }
 
     /// Measures every contender `repeats` times, interleaved, printing `round N` and

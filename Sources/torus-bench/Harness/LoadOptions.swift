@@ -1,15 +1,16 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Torus
 
 /// The options of the load scenarios (echo, http): how long each run warms up and
 /// measures, how many runs, and whether client and server are pinned; and the client
 /// loop they drive the load from.
 struct LoadOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Measured seconds per run.")
+    @Option(parsing: .unconditional, help: "Measured seconds per run (more than 0, at most 86400).")
     var duration = 5.0
 
-    @Option(parsing: .unconditional, help: "Warm-up seconds before each measured run.")
+    @Option(parsing: .unconditional, help: "Warm-up seconds before each measured run (0...86400).")
     var warmup = 1.0
 
     @OptionGroup var interleaved: InterleavedRuns
@@ -18,8 +19,8 @@ struct LoadOptions: ParsableArguments {
     var noPinning = false
 
     func validate() throws {
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+        try OptionCheck.seconds(duration, "--duration")
+        try OptionCheck.seconds(warmup, "--warmup", zeroAllowed: true)
     }
 
     /// Runs per server (`--repeats`).

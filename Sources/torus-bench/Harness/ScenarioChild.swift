@@ -1,3 +1,4 @@
+import TorusCommandLine
 import TorusTestSupport
 import Foundation
 
@@ -39,10 +40,13 @@ struct ScenarioChild {
         return value
     }
 
+    /// What stderr says, once, when the parent no longer reads the child's stdout.
+    private static let closedNote = "torus-bench serve: stdout closed; result not printed"
+
     /// The child's side: tells the parent that setup is done (its CPU measurement
     /// starts here).
     static func announceReady() {
-        FileHandle.standardOutput.write(Data("ready\n".utf8))
+        StandardOutput.write("ready\n", onClosed: closedNote)
     }
 
     /// The child's side: prints `result` and the `fields`, then waits for the parent's
@@ -50,7 +54,7 @@ struct ScenarioChild {
     static func finish(_ fields: KeyValuePairs<String, String>) async throws {
         let signals = try SignalWaiter([SIGINT, SIGTERM])
         let line = fields.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        FileHandle.standardOutput.write(Data("result \(line)\n".utf8))
+        StandardOutput.write("result \(line)\n", onClosed: closedNote)
         for await _ in signals.signals { break }
     }
 }

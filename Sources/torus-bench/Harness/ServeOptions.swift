@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -18,7 +19,7 @@ struct ServeOptions: ParsableArguments {
         case nio
     }
 
-    @Option(help: "Port to listen on (0: any free port).")
+    @Option(help: "Port to listen on, 0...65535 (0: any free port).")
     var port = 0
 
     @Option(help: "Implementation: torus or nio (SwiftNIO, one event loop thread).")
@@ -28,9 +29,12 @@ struct ServeOptions: ParsableArguments {
     var backend: Backend?
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        try OptionCheck.integer(port, "--port", in: 0...65535)
         if server == .nio, backend != nil { throw ValidationError("--backend applies to --server torus only") }
     }
+
+    /// What stderr says, once, when the reader of stdout has gone.
+    static let stdoutClosed = "torus-bench serve: stdout closed; statistics no longer printed"
 
     /// Starts the server `start` makes (from the port, implementation and reactor) and
     /// runs it until SIGINT or SIGTERM; `scenario` names it in the log line.
@@ -43,14 +47,14 @@ struct ServeOptions: ParsableArguments {
         let signals = try SignalWaiter([SIGINT, SIGTERM, SIGUSR1]) { if $0 == SIGUSR1 { mallocs.close() } }
         let limit = ResourceLimits.raiseOpenFiles()
         let running = try await start(port, server, backend ?? .automatic)
-        FileHandle.standardOutput.write(Data("listening \(running.port)\n".utf8))
+        StandardOutput.write("listening \(running.port)\n", onClosed: Self.stdoutClosed)
         FileHandle.standardError.write(
             Data("torus-bench serve \(scenario): \(running.description), RLIMIT_NOFILE soft limit \(limit)\n".utf8))
         for await signal in signals.signals {
             guard signal == SIGUSR1 else { break }
             // The window closed on the signal thread; the hop to the loop is not counted.
             let calls = await running.systemCalls().map { " syscalls=\($0)" } ?? ""
-            FileHandle.standardOutput.write(Data("statistics\(calls) mallocs=\(mallocs.closed)\n".utf8))
+            StandardOutput.write("statistics\(calls) mallocs=\(mallocs.closed)\n", onClosed: Self.stdoutClosed)
             mallocs.open()
         }
         try await running.stop()

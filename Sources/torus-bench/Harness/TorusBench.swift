@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 
 /// `torus-bench`: measures Torus against plain C servers and SwiftNIO doing the same
 /// work; with no subcommand, every scenario in a few minutes (``SuiteCommand``).
@@ -13,4 +14,7 @@ struct TorusBench: AsyncParsableCommand {
         ],
         defaultSubcommand: SuiteCommand.self
     )
+
+    /// Parses and runs with SIGPIPE ignored: a closed stdout fails a write, not the process.
+    static func main() async { await mainIgnoringBrokenPipes() }
 }

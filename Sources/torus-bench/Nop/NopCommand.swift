@@ -1,5 +1,6 @@
 import TorusTestSupport
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 import Torus
 
@@ -17,7 +18,7 @@ struct NopCommand: AsyncParsableCommand, Scenario {
                 + " (repeat the option for several; default: 1 and 64)."))
     var tasks: [Int] = [1, 64]
 
-    @Option(help: "No-ops per measurement, split among the tasks.")
+    @Option(help: "No-ops per measurement (at least --tasks, at most 1000000000), split among the tasks.")
     var operations = 2_000_000
 
     @Option(help: "Reactor: io_uring, epoll (where a no-op completes without a system call) or automatic.")
@@ -26,9 +27,8 @@ struct NopCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard !tasks.isEmpty, tasks.allSatisfy({ (1...256).contains($0) }) else {
-            throw ValidationError("--tasks must be in 1...256")
-        }
+        try OptionCheck.integers(tasks, "--tasks", in: 1...256)
+        try OptionCheck.integer(operations, "--operations", in: 1...1_000_000_000)
         guard tasks.allSatisfy({ operations >= $0 }) else {
             throw ValidationError("--operations must be at least --tasks")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 
 /// `torus-bench serve timers`: one contender of `torus-bench timers` as a process of its
 /// own, so the parent measures its CPU and peak memory alone. Prints `ready`, then
@@ -11,15 +12,15 @@ struct ServeTimersCommand: AsyncParsableCommand {
 
     @OptionGroup var runtime: EngineOption
 
-    @Option(help: "Concurrent sleeps.")
+    @Option(help: "Concurrent sleeps (1...10000000).")
     var count = 100_000
 
-    @Option(help: "Longest sleep in milliseconds (each is random in 0...max).")
+    @Option(help: "Longest sleep in milliseconds, 0...3600000 (each is random in 0...max).")
     var maxMs = 100
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("--count must be positive") }
-        guard (0...3_600_000).contains(maxMs) else { throw ValidationError("--max-ms must be in 0...3600000") }
+        try OptionCheck.integer(count, "--count", in: 1...10_000_000)
+        try OptionCheck.integer(maxMs, "--max-ms", in: 0...3_600_000)
     }
 
     func run() async throws {

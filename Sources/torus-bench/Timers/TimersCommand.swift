@@ -1,4 +1,5 @@
 import ArgumentParser
+import TorusCommandLine
 import Foundation
 
 /// `torus-bench timers`: many concurrent sleeps of random lengths on Torus io_uring,
@@ -10,10 +11,10 @@ struct TimersCommand: AsyncParsableCommand, Scenario {
         abstract: "Concurrent sleeps: lateness, CPU and peak RSS, Torus vs SwiftNIO."
     )
 
-    @Option(help: "Concurrent sleeps per run.")
+    @Option(help: "Concurrent sleeps per run (1...10000000).")
     var count = 100_000
 
-    @Option(help: "Longest sleep in milliseconds (each is random in 0...max).")
+    @Option(help: "Longest sleep in milliseconds, 0...3600000 (each is random in 0...max).")
     var maxMs = 100
 
     @OptionGroup var interleaved: InterleavedRuns
@@ -21,8 +22,8 @@ struct TimersCommand: AsyncParsableCommand, Scenario {
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("--count must be positive") }
-        guard (0...3_600_000).contains(maxMs) else { throw ValidationError("--max-ms must be in 0...3600000") }
+        try OptionCheck.integer(count, "--count", in: 1...10_000_000)
+        try OptionCheck.integer(maxMs, "--max-ms", in: 0...3_600_000)
     }
 
     func run() async throws {
