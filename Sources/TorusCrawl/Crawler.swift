@@ -15,7 +15,8 @@ public final class Crawler: @unchecked Sendable {
 
     /// How to crawl (the chapter's options, plus limits).
     public struct Configuration: Sendable {
-        /// Where to start; a root without `://` gets `http://`.
+        /// Where to start; a root without `://` gets `http://`. Roots are normalized
+        /// (``URLNormalizer``) and crawled once each.
         public var roots: [String]
         /// Concurrent workers.
         public var maxTasks = 10
@@ -68,7 +69,7 @@ public final class Crawler: @unchecked Sendable {
     public init(configuration: Configuration, loop: EventLoop? = nil) throws {
         guard let loop = loop ?? EventLoop.current else { throw TorusError(.queue, .notOnLoop) }
         var configuration = configuration
-        configuration.roots = configuration.roots.map { $0.contains("://") ? $0 : "http://" + $0 }
+        configuration.roots = Self.uniqueRoots(configuration.roots)
         // Every worker may be talking to the same host: keep that many connections alive.
         configuration.client.maxIdlePerHost = max(configuration.client.maxIdlePerHost, configuration.maxTasks)
         self.loop = loop
@@ -78,6 +79,17 @@ public final class Crawler: @unchecked Sendable {
         self.client = try HTTPClient(configuration: configuration.client, loop: loop)
         self.queue = try Queue(loop: loop)
         for root in configuration.roots { try add(root, redirectsLeft: configuration.maxRedirect) }
+    }
+
+    /// `roots` with `http://` added where there is no `://`, normalized, duplicates
+    /// dropped (the first kept); a root that does not normalize is kept as written.
+    static func uniqueRoots(_ roots: [String]) -> [String] {
+        var seen = Set<String>()
+        return roots.compactMap { root in
+            let url = root.contains("://") ? root : "http://" + root
+            let normal = URLNormalizer.normalize(url) ?? url
+            return seen.insert(normal).inserted ? normal : nil
+        }
     }
 
     /// Whether `url` may be crawled: not excluded, http or https, an allowed host.
@@ -123,7 +135,9 @@ public final class Crawler: @unchecked Sendable {
         }
     }
 
+    /// Queues `url` (already normalized) unless it was seen or `maxPages` are queued already.
     private func add(_ url: String, redirectsLeft: Int) throws {
+        if seen.contains(url) { return }
         if let maxPages = configuration.maxPages, seen.count >= maxPages { return }
         seen.insert(url)
         try queue.putNowait(Job(url: url, redirectsLeft: redirectsLeft))
@@ -154,8 +168,10 @@ public final class Crawler: @unchecked Sendable {
     private func process(_ response: HTTPClientResponse, for job: Job) {
         var statistic = FetchStatistic(url: job.url)
         statistic.status = response.status
-        if Self.redirectStatuses.contains(response.status), let location = response.head.headerFields[.location] {
-            let next = URL(string: location, relativeTo: URL(string: job.url))?.absoluteString ?? location
+        if Self.redirectStatuses.contains(response.status), let location = Self.location(of: response) {
+            guard let next = Self.redirectTarget(location, from: job.url) else {
+                return record(failure: job.url, CrawlError.unusableLocation)
+            }
             statistic.nextURL = next
             done.append(statistic)
             configuration.logger.info("redirect to \(next) from \(job.url)")
@@ -176,7 +192,8 @@ public final class Crawler: @unchecked Sendable {
             statistic.encoding = charset
             if mediaType == "text/html" || mediaType == "application/xml" {
                 let text = Self.decode(response.body, charset: charset)
-                links = LinkExtractor.links(in: text, pageURL: job.url).filter(allows)
+                let found = LinkExtractor.links(in: text, pageURL: job.url)
+                links = Set(found.compactMap(URLNormalizer.normalize)).filter(allows)
             }
         }
         let new = links.filter { !seen.contains($0) }
@@ -192,6 +209,21 @@ public final class Crawler: @unchecked Sendable {
         statistic.error = String(describing: error)
         statistic.errorKind = String(describing: type(of: error))
         done.append(statistic)
+    }
+
+    /// The first `Location` header of `response`, if any: two headers are not joined.
+    static func location(of response: HTTPClientResponse) -> String? {
+        response.head.headerFields[values: .location].first
+    }
+
+    /// Where a redirect from `pageURL` to `location` goes, normalized; nil when
+    /// `location` is empty or does not resolve to a URL with a scheme and a host.
+    static func redirectTarget(_ location: String, from pageURL: String) -> String? {
+        let location = location.trimmingCharacters(in: .whitespaces)
+        guard !location.isEmpty, let resolved = URL(string: location, relativeTo: URL(string: pageURL)),
+            let host = resolved.host, !host.isEmpty
+        else { return nil }
+        return URLNormalizer.normalize(resolved.absoluteString)
     }
 
     /// The chapter's redirect codes, and 308.
@@ -223,11 +255,14 @@ public final class Crawler: @unchecked Sendable {
 public enum CrawlError: Error, Sendable, CustomStringConvertible {
     /// A redirect chain from the URL ran past `--max-redirect`.
     case redirectLimit(from: String)
+    /// A redirect whose `Location` is empty or not a URL.
+    case unusableLocation
 
     /// One line saying what went wrong.
     public var description: String {
         switch self {
         case .redirectLimit(let url): "redirect limit reached (from \(url))"
+        case .unusableLocation: "redirect without a usable Location"
         }
     }
 }

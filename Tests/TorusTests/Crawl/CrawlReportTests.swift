@@ -73,7 +73,7 @@ import TorusCrawl
             var configuration = Crawler.Configuration(roots: ["example.com/start", "https://www.example.org"])
             configuration.exclude = "\\.pdf$"
             let crawler = try Crawler(configuration: configuration)
-            #expect(crawler.configuration.roots == ["http://example.com/start", "https://www.example.org"])
+            #expect(crawler.configuration.roots == ["http://example.com/start", "https://www.example.org/"])
             #expect(crawler.allows("http://www.example.com/x") && crawler.allows("https://example.org:8443/"))
             #expect(!crawler.allows("http://example.com/paper.pdf") && !crawler.allows("ftp://example.com/"))
             #expect(!crawler.allows("http://other.com/") && !crawler.allows("not a url"))
