@@ -157,6 +157,10 @@ final class ConnectionStream: ResultSink {
                 receiving = .paused
                 return
             }
+            if isPauseCancel(result) {
+                armReceive()  // the queue drained before the pause's cancel landed
+                return
+            }
             switch result {
             case 1...:
                 armReceive()
@@ -180,7 +184,7 @@ final class ConnectionStream: ResultSink {
     }
 
     /// Whether `result` is the cancel ``pauseReceiving()`` asked for, not a close or the
-    /// loop's shutdown.
+    /// loop's shutdown (a failure's cancel is told apart by `failure`, checked first).
     private func isPauseCancel(_ result: Int32) -> Bool {
         result == -ECANCELED && descriptor.fd >= 0 && !loop.isShuttingDown
     }
