@@ -87,7 +87,7 @@ public final class HTTPClient: @unchecked Sendable {
             if let pooled {
                 // Bytes or an end of stream on an idle connection (a late or unsolicited
                 // response, the server's close): retire it, never read them as this answer.
-                guard await pooled.isClean() else {
+                guard pooled.isClean() else {
                     await pooled.close()
                     continue
                 }

@@ -88,18 +88,10 @@ final class HTTPClientConnection {
     }
 
     /// Whether an idle connection is still fit for a request: nothing is readable and the
-    /// peer has not closed. A receive that must finish at once (zero timeout) tells: it
-    /// times out on a clean connection; bytes (a late or unsolicited response), end of
-    /// stream or an error mean the connection must be retired.
-    func isClean() async -> Bool {
-        do {
-            _ = try await connection.read(into: buffer, timeout: .zero)
-            return false
-        } catch let error as TorusError where error.reason == .timedOut {
-            return true
-        } catch {
-            return false
-        }
+    /// peer has not closed (``Torus/TCPConnection/hasPendingInput()``, one peek). Bytes (a
+    /// late or unsolicited response), end of stream or an error mean it must be retired.
+    func isClean() -> Bool {
+        (try? !connection.hasPendingInput()) ?? false
     }
 
     /// Closes the socket.

@@ -65,6 +65,24 @@ struct ConnectionContractTests {
         }
     }
 
+    /// `hasPendingInput()` peeks: false on a quiet connection, true once bytes or the
+    /// peer's end of stream wait, and the bytes are still there for the next read.
+    @Test(arguments: TestBackend.allCases)
+    func hasPendingInputPeeksWithoutConsuming(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let pair = try await ConnectedPair.make()
+            #expect(try !pair.server.hasPendingInput())
+            try await pair.client.write([1, 2])
+            #expect(await waitUntil(loop) { _ in (try? pair.server.hasPendingInput()) == true })
+            #expect(try await pair.server.read(exactly: 2) == [1, 2], "nothing was consumed")
+            #expect(try !pair.server.hasPendingInput())
+            try pair.client.shutdown(.write)
+            #expect(await waitUntil(loop) { _ in (try? pair.server.hasPendingInput()) == true }, "end of stream")
+            try await pair.close()
+            await expectTorusError(.read, .closed) { try pair.server.hasPendingInput() }
+        }
+    }
+
     /// Shutting down the write side after the peer reset the connection succeeds: there
     /// is nothing left to shut down (the kernel says ENOTCONN).
     @Test(arguments: TestBackend.allCases)

@@ -158,6 +158,19 @@ public final class TCPConnection: @unchecked Sendable {
         if CLiburing.shutdown(fd, how) != 0 && Glibc.errno != ENOTCONN { throw TorusError(.shutdown, .system(.last)) }
     }
 
+    /// Whether a read would return at once: the peer sent bytes not yet read, closed its
+    /// side, or the connection failed. One non-blocking peek (`recv` with `MSG_PEEK`),
+    /// no suspension and nothing consumed, on either reactor: how a pool tells that an
+    /// idle keep-alive connection is no longer clean.
+    ///
+    /// - Throws: ``TorusError`` `.notOnLoop` off the loop thread; `.closed`.
+    public func hasPendingInput() throws -> Bool {
+        let fd = try onLoopDescriptor(.read)
+        var byte: UInt8 = 0
+        let result = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return result >= 0 || (Glibc.errno != EAGAIN && Glibc.errno != EWOULDBLOCK)
+    }
+
     /// Throws `.invalidArgument` when the connection is served by a handler
     /// (``serve(with:)``), which owns its reads and writes: bytes read or written
     /// beside it would interleave with the handler's.

@@ -92,8 +92,12 @@ final class SelectorReactor: Reactor {
     /// Sockets are non-blocking: their calls are tried and return EAGAIN.
     var socketTypeFlags: Int32 { Int32(SOCK_NONBLOCK.rawValue) }
 
-    /// Drops `fd`'s registration and waiters (the caller cancelled them already).
-    func forget(_ fd: Int32) { _ = removeWaiters(on: fd) }
+    /// Drops `fd`'s registration and waiters (the caller cancelled them already),
+    /// without collecting them.
+    func forget(_ fd: Int32) {
+        let index = Int(fd)
+        if index < waiters.count { waiters[index] = Waiters() }
+    }
 
     /// Lets the pool threads finish and exit.
     func end() { pool.stop() }
@@ -180,7 +184,7 @@ final class SelectorReactor: Reactor {
         let index = Int(fd)
         guard index < waiters.count else { return [] }
         let entry = waiters[index]
-        waiters[index] = Waiters()
+        forget(fd)
         return entry.readers.all + entry.writers.all + (entry.multishot.map { [$0] } ?? [])
     }
 
