@@ -48,10 +48,11 @@ public class Semaphore: LoopBound, @unchecked Sendable {
     /// Returns a permit: to the longest waiter if one waits, else to the count.
     ///
     /// - Throws: ``TorusError`` `.overReleased` when that would exceed a bounded
-    ///   semaphore's initial value; `.notOnLoop`.
+    ///   semaphore's initial value, or `Int.max` permits (Tornado's count has no
+    ///   ceiling; an `Int` has); `.notOnLoop`.
     public func release() throws {
         try checkOnLoop(operation)
-        if let bound, permits >= bound { throw TorusError(operation, .overReleased) }
+        if permits >= bound ?? .max { throw TorusError(operation, .overReleased) }
         if waiters.resumeFirst(with: 0, on: loop) == nil { permits += 1 }
     }
 }

@@ -99,4 +99,17 @@ struct SyncSemaphoreTests {
             await expectTorusError(.semaphore, .timedOut) { try await semaphore.acquire(timeout: .milliseconds(1)) }
         }
     }
+
+    /// Tornado's count is a Python integer without a ceiling; Torus's is an `Int`: a
+    /// release that would pass `Int.max` throws `.overReleased` instead of trapping.
+    @Test(arguments: TestBackend.allCases)
+    func releaseBeyondIntMaxThrowsInsteadOfTrapping(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            let semaphore = try Semaphore(value: .max)
+            await expectTorusError(.semaphore, .overReleased) { try semaphore.release() }
+            try await semaphore.acquire(timeout: .zero)
+            try semaphore.release()
+            await expectTorusError(.semaphore, .overReleased) { try semaphore.release() }
+        }
+    }
 }
