@@ -55,4 +55,25 @@ public class Semaphore: LoopBound, @unchecked Sendable {
         if permits >= bound ?? .max { throw TorusError(operation, .overReleased) }
         if waiters.resumeFirst(with: 0, on: loop) == nil { permits += 1 }
     }
+
+    /// Runs `body` holding a permit, and returns the permit when `body` returns or
+    /// throws (Tornado's `async with semaphore`).
+    ///
+    /// - Throws: what ``acquire(timeout:)`` throws (then `body` does not run), what
+    ///   `body` throws, or `.overReleased` if `body` released a permit of a bounded
+    ///   semaphore itself.
+    public func withPermit<Result>(
+        timeout: Duration? = nil, _ body: () async throws -> sending Result
+    ) async throws -> sending Result {
+        try await acquire(timeout: timeout)
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            try release()
+            throw error
+        }
+        try release()
+        return result
+    }
 }
