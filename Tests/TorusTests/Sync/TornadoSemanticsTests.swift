@@ -40,27 +40,32 @@ struct SyncTornadoSemanticsTests {
     }
 
     /// Tornado 5.0: a notified waiter runs on a later turn of the loop, never inside
-    /// `notify`; the notifier goes on first. The same holds for `Event.set`.
+    /// `notify`; the notifier goes on first. The same holds for `Event.set`, which
+    /// wakes its waiters in arrival order (Tornado's, kept in a set, in no set order).
     @Test(arguments: TestBackend.allCases)
     func aWokenWaiterRunsOnlyAfterTheWakerGoesOn(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let condition = try Condition()
             let event = try Event()
             let ran = LoopConfined<[String]>([], on: loop)
-            let notified = await startWaiter(on: loop) {
-                _ = try await condition.wait()
-                ran.value.append("notified")
-            }
-            let woken = await startWaiter(on: loop) {
-                try await event.wait()
-                ran.value.append("woken")
+            var waiters = [
+                await startWaiter(on: loop) {
+                    _ = try await condition.wait()
+                    ran.value.append("notified")
+                }
+            ]
+            for index in 0..<3 {
+                waiters.append(
+                    await startWaiter(on: loop) {
+                        try await event.wait()
+                        ran.value.append("woken \(index)")
+                    })
             }
             try condition.notify()
             try event.set()
             ran.value.append("waker")
-            try await notified.value
-            try await woken.value
-            #expect(ran.value == ["waker", "notified", "woken"])
+            for waiter in waiters { try await waiter.value }
+            #expect(ran.value == ["waker", "notified", "woken 0", "woken 1", "woken 2"])
         }
     }
 
