@@ -43,7 +43,8 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         /// `Queue.getNowait` found the queue empty.
         case empty
         /// Released more times than acquired: a `BoundedSemaphore` above its initial
-        /// value, an unlocked `Lock`, or `Queue.taskDone()` more often than items were put.
+        /// value, a `Semaphore` above `Int.max`, an unlocked `Lock`, or
+        /// `Queue.taskDone()` more often than items were put.
         case overReleased
         /// The ``Promise`` was completed already; a promise completes once.
         case alreadyCompleted

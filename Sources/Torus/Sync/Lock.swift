@@ -41,15 +41,6 @@ public final class Lock: LoopBound, Sendable {
     public func withLock<Result>(
         timeout: Duration? = nil, _ body: () async throws -> sending Result
     ) async throws -> sending Result {
-        try await acquire(timeout: timeout)
-        let result: Result
-        do {
-            result = try await body()
-        } catch {
-            try release()
-            throw error
-        }
-        try release()
-        return result
+        try await semaphore.withPermit(timeout: timeout, body)
     }
 }

@@ -48,10 +48,32 @@ public class Semaphore: LoopBound, @unchecked Sendable {
     /// Returns a permit: to the longest waiter if one waits, else to the count.
     ///
     /// - Throws: ``TorusError`` `.overReleased` when that would exceed a bounded
-    ///   semaphore's initial value; `.notOnLoop`.
+    ///   semaphore's initial value, or `Int.max` permits (Tornado's count has no
+    ///   ceiling; an `Int` has); `.notOnLoop`.
     public func release() throws {
         try checkOnLoop(operation)
-        if let bound, permits >= bound { throw TorusError(operation, .overReleased) }
+        if permits >= bound ?? .max { throw TorusError(operation, .overReleased) }
         if waiters.resumeFirst(with: 0, on: loop) == nil { permits += 1 }
+    }
+
+    /// Runs `body` holding a permit, and returns the permit when `body` returns or
+    /// throws (Tornado's `async with semaphore`).
+    ///
+    /// - Throws: what ``acquire(timeout:)`` throws (then `body` does not run), what
+    ///   `body` throws, or `.overReleased` if `body` released a permit of a bounded
+    ///   semaphore itself.
+    public func withPermit<Result>(
+        timeout: Duration? = nil, _ body: () async throws -> sending Result
+    ) async throws -> sending Result {
+        try await acquire(timeout: timeout)
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            try release()
+            throw error
+        }
+        try release()
+        return result
     }
 }

@@ -99,4 +99,42 @@ struct SyncSemaphoreTests {
             await expectTorusError(.semaphore, .timedOut) { try await semaphore.acquire(timeout: .milliseconds(1)) }
         }
     }
+
+    /// Tornado's count is a Python integer without a ceiling; Torus's is an `Int`: a
+    /// release that would pass `Int.max` throws `.overReleased` instead of trapping.
+    @Test(arguments: TestBackend.allCases)
+    func releaseBeyondIntMaxThrowsInsteadOfTrapping(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            let semaphore = try Semaphore(value: .max)
+            await expectTorusError(.semaphore, .overReleased) { try semaphore.release() }
+            try await semaphore.acquire(timeout: .zero)
+            try semaphore.release()
+            await expectTorusError(.semaphore, .overReleased) { try semaphore.release() }
+        }
+    }
+
+    /// Tornado's `async with semaphore`: the permit is returned whether the body returns
+    /// or throws, and an acquire that times out does not run the body.
+    @Test(arguments: TestBackend.allCases)
+    func withPermitReturnsThePermitWhenTheBodyEnds(_ backend: TestBackend) async throws {
+        struct Failure: Error {}
+        try await withTestLoop(backend) { _ in
+            let semaphore = try BoundedSemaphore(value: 1)
+            #expect(try await semaphore.withPermit { "ran" } == "ran")
+            await #expect(throws: Failure.self) { try await semaphore.withPermit { throw Failure() } }
+            try await semaphore.acquire(timeout: .zero)
+            var ran = false
+            await expectTorusError(.semaphore, .timedOut) {
+                try await semaphore.withPermit(timeout: .milliseconds(1)) { ran = true }
+            }
+            #expect(!ran)
+            try semaphore.release()
+            // The body returning the permit itself makes the release at its end an error.
+            await expectTorusError(.semaphore, .overReleased) {
+                try await semaphore.withPermit { try semaphore.release() }
+            }
+            try await semaphore.acquire(timeout: .zero)
+            try semaphore.release()
+        }
+    }
 }
