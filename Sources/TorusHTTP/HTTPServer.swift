@@ -10,8 +10,18 @@ import Torus
 /// A handler that throws makes the server drop that connection without answering
 /// (tests use this to play a failing server). A request whose body would pass
 /// ``maxBodySize`` is answered 413 without reaching the handler, and its connection
-/// closed. Run ``serve()`` in a task pinned to the listener's loop and cancel that task
-/// to stop it.
+/// closed.
+///
+/// Run ``serve()`` in a task pinned to the listener's loop. Two ways stop it:
+/// - ``stop()`` (or closing the listener) stops it gracefully, as a server behind a load
+///   balancer or a process manager should on SIGTERM: no new connection is accepted,
+///   connections waiting for a request (idle keep-alive ones) are closed at once, a
+///   request on its way in or being answered is finished and answered with
+///   `Connection: close`, and whatever is still open after ``gracePeriod`` is closed.
+/// - Cancelling the task stops it at once: every connection is closed and its handler's
+///   task cancelled. Cancelling during a graceful stop cuts the grace period short.
+///
+/// Either way `serve()` returns once every connection is closed and the listener too.
 public struct HTTPServer: Sendable {
     /// Answers one request: its head (method, path, authority, fields) and body.
     public typealias Handler = @Sendable (HTTPRequest, [UInt8]) async throws -> HTTPServerResponse
@@ -23,6 +33,11 @@ public struct HTTPServer: Sendable {
     /// The largest request body, in bytes: a server holds each body in memory, so a
     /// larger one (announced by Content-Length, or grown chunk by chunk) is refused.
     public var maxBodySize = 1024 * 1024
+    /// How long a graceful stop (``stop()``) lets requests in flight finish before it
+    /// closes their connections: 10 seconds by default, long enough for a handler that
+    /// answers in well under a second, and well inside the time process managers wait
+    /// after SIGTERM before they kill (Kubernetes 30 s, systemd 90 s).
+    public var gracePeriod: Duration = .seconds(10)
     private let handler: Handler
 
     /// A server for the connections `listener` accepts, answered by `handler`.
@@ -31,27 +46,43 @@ public struct HTTPServer: Sendable {
         self.handler = handler
     }
 
-    /// Serves until the task is cancelled (or the listener closed); each connection runs
-    /// in a child task. Closes the listener before returning.
+    /// Serves until ``stop()`` (gracefully) or the task's cancellation (at once); each
+    /// connection runs in a child task. Closes the listener before returning.
     /// - Throws: ``Torus/TorusError`` `.notOnLoop` when not called on the listener's loop.
     public func serve() async throws {
         guard listener.loop.isCurrent else { throw TorusError(.accept, .notOnLoop) }
+        let connections = try HTTPServerConnections(loop: listener.loop)
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in listener.connections {
+                    let id = connections.add(connection)
                     group.addTask {
                         // One client's trouble (a bad request, a reset) ends only its connection.
-                        try? await serve(connection)
+                        try? await serve(connection, id: id, in: connections)
+                        connections.remove(id)
                         try? await connection.close()
                     }
                 }
+                // The listener closed: a graceful stop. Handlers still running at its end
+                // are cancelled.
+                await connections.stop(gracePeriod: gracePeriod)
+                group.cancelAll()
             }
         } catch is CancellationError {}
         try? await listener.close()
     }
 
+    /// Stops ``serve()`` gracefully: closes the listener, so no connection is accepted
+    /// any more; `serve()` then closes the connections that wait for a request, lets the
+    /// requests in flight finish (answered with `Connection: close`) for at most
+    /// ``gracePeriod``, and returns. Returns once the listener is closed; call from any
+    /// task or thread, and again to no effect.
+    public func stop() async {
+        try? await listener.close()
+    }
+
     /// Answers the requests on one connection in order, until it closes.
-    private func serve(_ connection: TCPConnection) async throws {
+    private func serve(_ connection: TCPConnection, id: Int, in connections: HTTPServerConnections) async throws {
         let codec = try HTTPCodec<HTTPServerRequestPart, HTTPServerResponsePart>(maxHeaderSize: maxHeaderSize)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
@@ -60,7 +91,9 @@ public struct HTTPServer: Sendable {
         while true {
             let count = try await connection.read(into: buffer)
             if count == 0 { return }
-            for part in try codec.decode(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
+            connections.set(id, .inRequest)
+            let decoded = try codec.decode(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            for part in decoded {
                 switch part {
                 case .head(let requestHead):
                     head = requestHead
@@ -75,10 +108,17 @@ public struct HTTPServer: Sendable {
                 case .end:
                     guard let requestHead = head else { return }
                     let response = try await handler(HTTPRequest(requestHead), body)
-                    try await connection.write(try codec.encode(parts(of: response, for: requestHead)))
-                    if !requestHead.isKeepAlive { return }
+                    let closing = !requestHead.isKeepAlive || connections.isStopping
+                    try await connection.write(
+                        try codec.encode(parts(of: response, for: requestHead, closing: closing)))
+                    if closing { return }
                 }
             }
+            // Bytes after the last request's end would be a next request's first ones, but
+            // the decoder keeps a partial head to itself: a read that ended with a whole
+            // request counts as waiting (a stop closes such a connection, which a client
+            // may take as its cue to retry, RFC 9112 section 9.3.1).
+            if case .end = decoded.last { connections.set(id, .waitingForRequest) }
         }
     }
 
@@ -106,11 +146,14 @@ public struct HTTPServer: Sendable {
         }
     }
 
-    /// The parts NIO's encoder turns into the response's bytes.
-    private func parts(of response: HTTPServerResponse, for request: HTTPRequestHead) -> [HTTPServerResponsePart] {
+    /// The parts NIO's encoder turns into the response's bytes; `closing` says
+    /// `Connection: close`.
+    private func parts(
+        of response: HTTPServerResponse, for request: HTTPRequestHead, closing: Bool
+    ) -> [HTTPServerResponsePart] {
         var headers = HTTPHeaders(response.headerFields)
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-        if !request.isKeepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        if closing { headers.replaceOrAdd(name: "Connection", value: "close") }
         let status = HTTPResponseStatus(statusCode: response.status.code, reasonPhrase: response.status.reasonPhrase)
         var parts: [HTTPServerResponsePart] = [
             .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))

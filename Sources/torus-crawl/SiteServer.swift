@@ -8,6 +8,7 @@ struct SiteServer: Sendable {
     /// The site's first page.
     let rootURL: String
     private let loop: EventLoop
+    private let server: HTTPServer
     private let task: Task<Void, any Error>
 
     /// Starts serving `pages` pages on 127.0.0.1 (a port the kernel picks).
@@ -20,12 +21,14 @@ struct SiteServer: Sendable {
         let server = HTTPServer(listener: listener) { request, _ in site.response(for: request.path ?? "/") }
         let task = Task(executorPreference: loop) { try await server.serve() }
         return SiteServer(
-            rootURL: "http://127.0.0.1:\(listener.localAddress.port)\(site.rootPath)", loop: loop, task: task)
+            rootURL: "http://127.0.0.1:\(listener.localAddress.port)\(site.rootPath)", loop: loop, server: server,
+            task: task)
     }
 
-    /// Stops the server and its loop.
+    /// Stops the server gracefully (``HTTPServer/stop()``: idle keep-alive connections
+    /// close at once, requests in flight are answered), then its loop.
     func stop() async {
-        task.cancel()
+        await server.stop()
         _ = await task.result
         await loop.shutdown()
     }

@@ -9,7 +9,8 @@ import TorusHTTP
 extension Backend: ExpressibleByArgument {}
 
 /// `torus-crawl`: the "500 Lines or Less" web crawler on Torus. Crawls from the roots,
-/// then prints the chapter's report.
+/// then prints the chapter's report. SIGINT or SIGTERM stops the crawl (and the
+/// self-test site, gracefully) without a report, and the process exits 0.
 @main
 struct TorusCrawlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -99,11 +100,19 @@ struct TorusCrawlCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Installed first, so that a signal sent as soon as the site is announced is not lost.
+        let signals = try SignalWaiter([SIGINT, SIGTERM])
         var loopConfiguration = EventLoop.Configuration()
         loopConfiguration.backend = backend
         loopConfiguration.threadName = "torus-crawl"
         var site: SiteServer?
-        if let selfTestSite { site = try await SiteServer.start(pages: selfTestSite, configuration: loopConfiguration) }
+        if let selfTestSite {
+            let started = try await SiteServer.start(pages: selfTestSite, configuration: loopConfiguration)
+            if !quiet {
+                FileHandle.standardError.write(Data("torus-crawl: self-test site at \(started.rootURL)\n".utf8))
+            }
+            site = started
+        }
         var configuration = Crawler.Configuration(roots: roots + (site.map { [$0.rootURL] } ?? []))
         configuration.maxTasks = maxTasks
         configuration.maxRedirect = maxRedirect
@@ -118,12 +127,29 @@ struct TorusCrawlCommand: AsyncParsableCommand {
         configuration.logger = logger
         let progressMode: ProgressMode = quiet ? .off : verbose > 0 ? .lines : isatty(1) == 1 ? .terminal : .off
         let crawlConfiguration = configuration
-        let (result, backendUsed) = try await withEventLoop(configuration: loopConfiguration) { loop in
-            let crawler = try Crawler(configuration: crawlConfiguration, loop: loop)
-            let result = try await withProgress(progressMode, of: crawler) { try await crawler.crawl() }
-            return (result, loop.backend)
+        let crawling = Task {
+            try await withEventLoop(configuration: loopConfiguration) { loop in
+                let crawler = try Crawler(configuration: crawlConfiguration, loop: loop)
+                let result = try await withProgress(progressMode, of: crawler) { try await crawler.crawl() }
+                return (result, loop.backend)
+            }
         }
+        let stopper = Task { () -> Int32? in
+            for await signal in signals.signals {
+                crawling.cancel()
+                return signal
+            }
+            return nil
+        }
+        let outcome = await crawling.result
+        stopper.cancel()
+        let signal = await stopper.value
         if let site { await site.stop() }
+        if case .failure = outcome, let signal {
+            FileHandle.standardError.write(Data("torus-crawl: stopped by signal \(signal)\n".utf8))
+            return
+        }
+        let (result, backendUsed) = try outcome.get()
         for line in result.report() { print(line) }
         if let selfTestSite {
             let pages = Set(result.statistics.filter { $0.contentType == "text/html" }.map { $0.url })

@@ -90,6 +90,37 @@ struct ServeEndTests {
         }
     }
 
+    /// A connection whose receiving is paused (its send queue past the high watermark:
+    /// the peer does not read) when the loop shuts down: its handler still hears
+    /// `.loopShutDown`, once (from the cancelled send in flight), and shutdown returns.
+    /// With `echo` the queue holds the received buffers themselves, else copies of a
+    /// 4 MiB reply.
+    @Test(arguments: TestBackend.allCases, [false, true])
+    func aPausedConnectionHearsTheLoopShutDown(_ backend: TestBackend, echo: Bool) async throws {
+        let reply = randomBytes(4 << 20, seed: 8)
+        try await withDescriptorGate {
+            let loop = try backend.makeLoop()
+            let handler = PauseProbe(reply: echo ? [] : reply)
+            let client = try await loop.run {
+                let pair = try await ConnectedPair.make()
+                try pair.server.setOption(.sendBufferSize(16 << 10))
+                try pair.server.serve(with: handler)
+                if echo {
+                    let message = reply
+                    Task(executorPreference: loop) { try? await pair.client.write(message) }
+                } else {
+                    try await pair.client.write([1])
+                }
+                #expect(await waitUntil(loop) { _ in handler.state.withLock { $0.paused } })
+                return pair.client
+            }
+            await loop.shutdown()
+            let endings = handler.state.withLock { $0.endings }
+            #expect(endings.count == 1 && endings.first??.reason == .loopShutDown, "\(endings)")
+            withExtendedLifetime(client) {}
+        }
+    }
+
     /// While the loop shuts down, a send (here from `connectionEnded`) throws
     /// `.loopShutDown` instead of queueing bytes nobody will send.
     @Test(arguments: TestBackend.allCases)
@@ -237,5 +268,38 @@ private final class ShutdownProbe: ConnectionHandler, Sendable {
     func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
         buffersLentAtEnd.store(connection.loop.receiveBufferPool?.lent ?? 0, ordering: .relaxed)
         slotsInUseAtEnd.store(connection.loop.slots.inUse, ordering: .relaxed)
+    }
+}
+
+/// Answers what arrives with `reply` (more than the send queue's high watermark), or
+/// echoes it when `reply` is empty, and records whether that paused receiving and how
+/// the connection ended.
+private final class PauseProbe: ConnectionHandler, Sendable {
+    struct State {
+        var paused = false
+        var endings: [TorusError?] = []
+    }
+
+    let state = Mutex(State())
+    private let reply: [UInt8]
+
+    init(reply: [UInt8]) { self.reply = reply }
+
+    func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        do {
+            if reply.isEmpty {
+                try connection.send(bytes)
+            } else {
+                try reply.withUnsafeBytes { try connection.send($0) }
+            }
+        } catch {
+            Issue.record("reply failed: \(error)")
+        }
+        let paused = !connection.isWritable
+        state.withLock { $0.paused = paused }
+    }
+
+    func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
+        state.withLock { $0.endings.append(error) }
     }
 }

@@ -84,14 +84,12 @@ enum BenchError: Error, CustomStringConvertible {
     case serverDidNotStart(String)
     case serverFailed(String, Int32)
     case unexpectedOutput(String, String)
-    case signalSetupFailed(Int32)
 
     var description: String {
         switch self {
         case .serverDidNotStart(let name): "\(name) did not start listening"
         case .serverFailed(let name, let status): "\(name) exited with status \(status)"
         case .unexpectedOutput(let name, let line): "\(name) printed an unexpected line: \(line)"
-        case .signalSetupFailed(let error): "cannot handle signals: \(String(cString: strerror(error)))"
         }
     }
 }

@@ -36,13 +36,19 @@ final class TorusServer: RunningServer {
 
     func systemCalls() async -> UInt64? { await loop.statistics.systemCalls }
 
+    /// Stops accepting, then ends every connection with clients still connected: a
+    /// connection's task is cancelled (its read or write throws, and it closes the
+    /// connection), and a handler hears `.loopShutDown` as the loop shuts down.
     func stop() async throws {
         try await listener.close()
+        serving.cancel()
         _ = await serving.result
         await loop.shutdown()
     }
 
-    /// Serves until the listener is closed; connection errors end that connection only.
+    /// Serves until the listener is closed (then, with a task per connection, until the
+    /// connections end or the serving task is cancelled); connection errors end that
+    /// connection only.
     private static func serve(_ listener: TCPListener, _ serving: ConnectionServing) async throws {
         switch serving {
         case .handler(let make):
