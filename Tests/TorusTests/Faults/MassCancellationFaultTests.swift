@@ -31,8 +31,8 @@ struct MassCancellationFaultTests {
             let listener = try TCPListener.bind(to: .loopbackV4)
             let silentPairs = silent
             let setUp = await loop.statistics
-            // More than the stuffed socket can ever take: each write waits.
-            let bulk = [UInt8](repeating: 1, count: 1 << 20)
+            // More than the stuffed socket has room for: each write waits.
+            let bulk = [UInt8](repeating: 1, count: 16 << 10)
 
             let callbackOutcomes = LoopConfined<[String: Int]>([:], on: loop)
             var handles: [CancellationHandle] = []
@@ -103,17 +103,20 @@ struct MassCancellationFaultTests {
     }
 
     /// A pair whose client cannot write: its peer never reads, and the socket buffers are
-    /// full (filled until a write waits 100 ms).
+    /// full (filled with 64 KiB writes, then 1 KiB ones, each until one waits 100 ms).
     private static func makeStuffedPair(_ loop: EventLoop) async throws -> ConnectedPair {
         let pair = try await ConnectedPair.make()
         try pair.client.setOption(.sendBufferSize(16 << 10))
-        let chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            do {
-                try await pair.client.write(chunk, timeout: .milliseconds(100))
-            } catch let error as TorusError where error.reason == .timedOut {
-                return pair
+        for size in [64 << 10, 1 << 10] {
+            let chunk = [UInt8](repeating: 0, count: size)
+            while true {
+                do {
+                    try await pair.client.write(chunk, timeout: .milliseconds(100))
+                } catch let error as TorusError where error.reason == .timedOut {
+                    break
+                }
             }
         }
+        return pair
     }
 }
