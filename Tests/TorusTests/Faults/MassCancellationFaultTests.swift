@@ -102,6 +102,49 @@ struct MassCancellationFaultTests {
         }
     }
 
+    /// Handler API: served connections have no per-operation cancel; closing is how their
+    /// operations are cut short. 200 served connections, each with a 256 KiB reply
+    /// queued to a peer that does not read (a send in flight, the rest queued, a receive
+    /// armed), closed at once: each handler hears `.closed` once, and every queued
+    /// buffer, slot and descriptor comes back.
+    @Test(arguments: TestBackend.allCases)
+    func twoHundredServedConnectionsClosedMidSend(_ backend: TestBackend) async throws {
+        let reply = randomBytes(256 << 10, seed: 42)
+        try await withTestLoop(backend) { loop in
+            let bystander = try await Bystander.make()
+            let before = await loop.statistics
+            var pairs: [ConnectedPair] = []
+            var handlers: [RecordingHandler] = []
+            for _ in 0..<200 {
+                let pair = try await makeNarrowPair()
+                let handler = RecordingHandler { connection, _ in try reply.withUnsafeBytes { try connection.send($0) }
+                }
+                try pair.server.serve(with: handler)
+                try await pair.client.write([1])
+                pairs.append(pair)
+                handlers.append(handler)
+            }
+            let replying = handlers
+            #expect(await waitUntil(loop) { _ in replying.allSatisfy { $0.heard.receivedCount == 1 } })
+            #expect(await loop.statistics.receiveBuffersLent > 0, "the replies wait in the send queues")
+            try await bystander.expectEcho(seed: 43)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for pair in pairs { group.addTask { try await pair.server.close() } }
+                try await group.waitForAll()
+            }
+            // `.closed`, from the receive or from the send in flight (epoll: the send's
+            // cancel comes first).
+            for handler in handlers {
+                let endings = handler.heard.endings
+                #expect(endings.count == 1 && endings.first??.reason == .closed, "\(endings)")
+            }
+            await expectBack(to: before, on: loop, openDescriptors: pairs.count)
+            try await bystander.expectEcho(seed: 44)
+            for pair in pairs { try await pair.client.close() }
+            try await bystander.close()
+        }
+    }
+
     /// A pair whose client cannot write: its peer never reads, and the socket buffers are
     /// full (filled with 64 KiB writes, then 1 KiB ones, each until one waits 100 ms).
     private static func makeStuffedPair(_ loop: EventLoop) async throws -> ConnectedPair {
