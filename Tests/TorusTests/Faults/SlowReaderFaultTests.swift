@@ -4,8 +4,8 @@ import Testing
 
 @testable import Torus
 
-/// A client that reads slowly (a 100 ms stall first, then a 1 ms pause after every read
-/// of at most 64 KiB: under 64 MiB/s) while the server sends it 100 MiB: every byte arrives in order, and what the loop
+/// A client that reads slowly (a 100 ms stall first, then a 2 ms pause after every
+/// 256 KiB: under 128 MiB/s) while the server sends it 100 MiB: every byte arrives in order, and what the loop
 /// holds for the connection stays bounded all along, on both reactors.
 ///
 /// The task API's bound is the writer itself: `write` returns only once the kernel took
@@ -87,8 +87,8 @@ struct SlowReaderFaultTests {
     }
 
     /// Reads `stream` from `connection` slowly, checking each byte at its offset, then
-    /// expects end of stream. After each read it samples the loop's statistics and
-    /// pauses, and every 20 MiB it runs `meanwhile` (the bystander's exchange).
+    /// expects end of stream. After each read it samples the loop's statistics; every
+    /// 256 KiB it pauses, and every 20 MiB it runs `meanwhile` (the bystander's exchange).
     private static func readSlowly(
         _ connection: TCPConnection, loop: EventLoop, meanwhile: () async throws -> Void
     ) async throws -> Peak {
@@ -97,6 +97,7 @@ struct SlowReaderFaultTests {
         var peak = Peak()
         var offset = 0
         var nextExchange = 0
+        var nextPause = 0
         try await loop.sleep(for: .milliseconds(100))  // the sender runs ahead
         while offset < stream.count {
             let count = try await connection.read(into: buffer, timeout: .seconds(10))
@@ -113,7 +114,10 @@ struct SlowReaderFaultTests {
                 try await meanwhile()
                 nextExchange += 20 << 20
             }
-            try await loop.sleep(for: .milliseconds(1))
+            if offset >= nextPause {
+                try await loop.sleep(for: .milliseconds(2))
+                nextPause += 256 << 10
+            }
         }
         #expect(offset == stream.count, "the stream ended early")
         #expect(try await connection.read(into: buffer, timeout: .seconds(10)) == 0, "bytes after the stream")
