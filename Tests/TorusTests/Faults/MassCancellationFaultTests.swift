@@ -31,7 +31,7 @@ struct MassCancellationFaultTests {
             let listener = try TCPListener.bind(to: .loopbackV4)
             let silentPairs = silent
             let setUp = await loop.statistics
-            // More than the stuffed socket has room for: each write waits.
+            // Written over and over to the stuffed socket, whose peer never reads.
             let bulk = [UInt8](repeating: 1, count: 16 << 10)
 
             let callbackOutcomes = LoopConfined<[String: Int]>([:], on: loop)
@@ -57,7 +57,9 @@ struct MassCancellationFaultTests {
                             case .sleep: try await loop.sleep(for: .seconds(60))
                             case .read: _ = try await pair.server.read(upTo: 64)
                             case .receive: _ = try await pair.client.receive { $0.count }
-                            case .write: try await stuffed.client.write(bulk)
+                            case .write:
+                                // Until one waits: the peer may still open a little room.
+                                while true { try await stuffed.client.write(bulk) }
                             case .accept: _ = try await listener.accept()
                             }
                             Issue.record("a \(kind) operation finished before it was cancelled")
@@ -145,21 +147,18 @@ struct MassCancellationFaultTests {
         }
     }
 
-    /// A pair whose client cannot write: its peer never reads, and the socket buffers are
-    /// full (filled with 64 KiB writes, then 1 KiB ones, each until one waits 100 ms).
+    /// A pair whose client can hardly write: its peer never reads, and the socket buffers
+    /// are full (filled until a 64 KiB write waits 100 ms).
     private static func makeStuffedPair(_ loop: EventLoop) async throws -> ConnectedPair {
         let pair = try await ConnectedPair.make()
         try pair.client.setOption(.sendBufferSize(16 << 10))
-        for size in [64 << 10, 1 << 10] {
-            let chunk = [UInt8](repeating: 0, count: size)
-            while true {
-                do {
-                    try await pair.client.write(chunk, timeout: .milliseconds(100))
-                } catch let error as TorusError where error.reason == .timedOut {
-                    break
-                }
+        let chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            do {
+                try await pair.client.write(chunk, timeout: .milliseconds(100))
+            } catch let error as TorusError where error.reason == .timedOut {
+                return pair
             }
         }
-        return pair
     }
 }
