@@ -22,12 +22,16 @@ struct PeerResetFaultTests {
             let receiver = Task(executorPreference: loop) {
                 try await reading.server.receive(timeout: .seconds(10)) { $0.count }
             }
+            try writing.server.setOption(.sendBufferSize(16 << 10))
             let writer = Task(executorPreference: loop) {
-                let chunk = randomBytes(1 << 20, seed: 1)
-                for _ in 0..<64 { try await writing.server.write(chunk, timeout: .seconds(10)) }
+                let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
+                defer { chunk.deallocate() }
+                chunk.initializeMemory(as: UInt8.self, repeating: 1)
+                for _ in 0..<64 { try await writing.server.write(UnsafeRawBufferPointer(chunk), timeout: .seconds(10)) }
             }
-            // 64 MiB cannot fit in the socket buffers of a peer that does not read: after
-            // this pause the writer waits for room, and the receiver for bytes.
+            // 64 MiB cannot fit in the socket buffers of a peer that does not read: the
+            // writer waits for room (still, 100 ms later), and the receiver for bytes.
+            #expect(await waitUntil(loop) { $0.operationSlotsInUse == baseline.operationSlotsInUse + 2 })
             try await loop.sleep(for: .milliseconds(100))
             #expect(await loop.statistics.operationSlotsInUse == baseline.operationSlotsInUse + 2)
             try await bystander.expectEcho(seed: 2)
