@@ -429,7 +429,7 @@ struct ServeTests {
 }
 
 /// Expects `received` to equal `expected`; names the first difference, not the bytes.
-private func expectSameBytes(
+func expectSameBytes(
     _ received: [UInt8], _ expected: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
 ) {
     guard !bytesEqual(received, expected) else { return }
@@ -445,7 +445,7 @@ private func expectSameBytes(
 /// receives through 16 KiB (set on the listener, so the handshake advertises it; set after
 /// it, the sender overruns the shrunken buffer and backs off for seconds), the server
 /// sends through 16 KiB. The server is the end that connected.
-private func makeNarrowPair() async throws -> ConnectedPair {
+func makeNarrowPair() async throws -> ConnectedPair {
     let listener = try TCPListener.bind(to: .loopbackV4)
     do {
         var size: Int32 = 16 << 10
@@ -494,7 +494,7 @@ func readToEnd(_ connection: TCPConnection) async throws -> [UInt8] {
 
 /// Records what it hears, replies with `reply`, and closes the connection when receiving
 /// stops, as the default does.
-private final class RecordingHandler: ConnectionHandler, Sendable {
+final class RecordingHandler: ConnectionHandler, Sendable {
     struct Heard: Sendable {
         var chunks: [[UInt8]] = []
         var receivedCount = 0

@@ -7,9 +7,14 @@ extension Descriptor {
     nonisolated(nonsending) func receive(
         from pool: ReceiveBufferPool, timeout: Duration?
     ) async throws -> (LentBuffer?, Int) {
-        if pool.plan() != .lendFirst {
-            let completion = try await complete(.read, timeout: timeout) { PooledReceive(fd: $0, pool: pool) }
-            // -ENOBUFS: io_uring found every pooled buffer lent; read into a spare instead.
+        // -ENOBUFS: io_uring found every pooled buffer lent. The kernel says so before it
+        // looks for data, so wait for data without a buffer first (polling first), and
+        // read into a spare only once a second -ENOBUFS says bytes are waiting.
+        var pollFirst = false
+        while pool.plan() != .lendFirst {
+            let completion = try await complete(.read, timeout: timeout) {
+                PooledReceive(fd: $0, pool: pool, pollFirst: pollFirst)
+            }
             if completion.result != -ENOBUFS {
                 let buffer = pool.takeFilled(result: completion.result, flags: completion.flags)
                 do {
@@ -20,6 +25,8 @@ extension Descriptor {
                     throw error
                 }
             }
+            if pollFirst { break }
+            pollFirst = true
         }
         return try await receiveIntoLentBuffer(from: pool, timeout: timeout)
     }

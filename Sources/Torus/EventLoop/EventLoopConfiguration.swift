@@ -1,9 +1,13 @@
 extension EventLoop {
     /// How a loop is built. The defaults suit a server with a few thousand connections.
     public struct Configuration: Sendable {
-        /// SQ ring entries (a power of two). A full SQ is submitted, never dropped.
+        /// SQ ring entries (io_uring; the kernel rounds up to a power of two), 2 to
+        /// 32,768: an operation and its linked timeout go in one submission. A full SQ is
+        /// submitted, never dropped.
         public var submissionQueueEntries: UInt32 = 1024
-        /// CQ ring entries; multishot operations can post many CQEs per SQE.
+        /// CQ ring entries (io_uring; rounded up likewise), from `submissionQueueEntries`
+        /// to 65,536; multishot operations can post many CQEs per SQE. A burst past it
+        /// waits in the kernel's overflow list and is reaped on the next turns.
         public var completionQueueEntries: UInt32 = 8192
         /// Operation slots allocated up front; the table grows by 1,024 when exhausted.
         public var initialOperationSlots: Int = 1024
@@ -53,6 +57,14 @@ extension EventLoop {
                 throw invalid(
                     "send queue watermarks must satisfy 0 <= low < high, got low \(sendQueueLowWatermark), "
                         + "high \(sendQueueHighWatermark)")
+            }
+            guard submissionQueueEntries >= 2, submissionQueueEntries <= 32768,
+                completionQueueEntries >= submissionQueueEntries, completionQueueEntries <= 65536
+            else {
+                throw invalid(
+                    "ring sizes must satisfy 2 <= submissionQueueEntries <= 32768 and submissionQueueEntries "
+                        + "<= completionQueueEntries <= 65536, got \(submissionQueueEntries) and \(completionQueueEntries)"
+                )
             }
             guard receiveBufferCount > 0, receiveBufferCount <= 32768,
                 receiveBufferCount & (receiveBufferCount - 1) == 0

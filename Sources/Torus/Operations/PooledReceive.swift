@@ -8,7 +8,10 @@ import Glibc
 /// io_uring: IOSQE_BUFFER_SELECT; the kernel picks a buffer from the pool's ring and the
 /// CQE names it (`IORING_CQE_F_BUFFER`). `multishot` keeps the receive armed: one CQE per
 /// arrival, each naming its buffer, until end of stream, an error or a dry pool (Linux
-/// 6.0). epoll: the attempt reads into a pooled buffer and lends it in one call
+/// 6.0). The kernel picks the buffer before it tries the socket, so on an empty ring a
+/// receive that tries first answers -ENOBUFS at once, data or not; one that polls first
+/// (`IORING_RECVSEND_POLL_FIRST`, always for a multishot one) waits for data without a
+/// buffer, and its -ENOBUFS then means bytes are waiting. epoll: the attempt reads into a pooled buffer and lends it in one call
 /// (``ReceiveBufferPool/receive(on:)``); a multishot receive repeats on every edge.
 /// Either way the caller takes the filled buffer with
 /// ``ReceiveBufferPool/takeFilled(result:flags:)``.
@@ -19,6 +22,9 @@ struct PooledReceive: IOOperation {
     unowned(unsafe) let pool: ReceiveBufferPool
     /// Stays armed after each result (a served connection's receive).
     var multishot = false
+    /// Waits for data before taking a buffer (io_uring; implied by `multishot`): a
+    /// receive retried after -ENOBUFS, so it does not wait holding a spare buffer.
+    var pollFirst = false
 
     static var opcode: io_uring_op { IORING_OP_RECV }
 
@@ -28,6 +34,7 @@ struct PooledReceive: IOOperation {
         } else {
             io_uring_prep_recv(sqe, fd, nil, pool.bufferSize, 0)
         }
+        if multishot || pollFirst { sqe.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST) }
         torus_sqe_select_buffer(sqe, ReceiveBufferPool.group)
     }
 
