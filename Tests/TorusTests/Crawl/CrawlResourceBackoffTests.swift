@@ -8,7 +8,8 @@ import TorusCrawl
     @Test func theDefaultScheduleDoublesToOneSecondSixteenTimes() {
         let backoff = ResourceBackoff()
         let delays = (1...16).compactMap { backoff.delay(beforeRetry: $0) }
-        #expect(delays.map { $0 / .milliseconds(1) } == [10, 20, 40, 80, 160, 320, 640] + Array(repeating: 1000, count: 9))
+        #expect(
+            delays.map { $0 / .milliseconds(1) } == [10, 20, 40, 80, 160, 320, 640] + Array(repeating: 1000, count: 9))
         #expect(delays.reduce(.zero, +) == .milliseconds(10_270))
         #expect(backoff.delay(beforeRetry: 17) == nil)
         #expect(backoff.delay(beforeRetry: 0) == nil)
