@@ -28,8 +28,8 @@ public final class Crawler: @unchecked Sendable {
         /// memory; they count as tries only once spent.
         public var resourceBackoff = ResourceBackoff()
         /// Connections open at most; nil, the default: what the open-file limit allows
-        /// (``DescriptorBudget/connections()``), which also bounds a value given here.
-        /// Workers beyond it wait for a free connection.
+        /// (``DescriptorBudget/connections()``), which also bounds a value given here (and
+        /// `client.maxConnections`). Workers beyond it wait for a free connection.
         public var maxConnections: Int?
         /// URLs matching this regular expression are skipped.
         public var exclude: String?
@@ -75,14 +75,16 @@ public final class Crawler: @unchecked Sendable {
 
     /// A crawler on `loop` (by default the calling thread's loop).
     /// - Throws: the regular expression's error for a bad `exclude`; ``Torus/TorusError``
-    ///   `.notOnLoop` off a loop.
+    ///   `.notOnLoop` off a loop, `.invalidArgument` for a `maxConnections` below 1.
     public init(configuration: Configuration, loop: EventLoop? = nil) throws {
         guard let loop = loop ?? EventLoop.current else { throw TorusError(.queue, .notOnLoop) }
         var configuration = configuration
         configuration.roots = Self.uniqueRoots(configuration.roots)
         // Every worker may be talking to the same host: keep that many connections alive.
         configuration.client.maxIdlePerHost = max(configuration.client.maxIdlePerHost, configuration.maxTasks)
-        connectionCap = min(configuration.maxConnections ?? .max, DescriptorBudget.connections())
+        connectionCap = min(
+            configuration.maxConnections ?? .max, configuration.client.maxConnections ?? .max,
+            DescriptorBudget.connections())
         configuration.client.maxConnections = connectionCap
         if connectionCap < configuration.maxTasks {
             configuration.logger.warning(

@@ -119,7 +119,7 @@ struct TorusCrawlCommand: AsyncParsableCommand {
         // The site's server shares this process's descriptors, one per crawler
         // connection: the crawler gets half of them.
         if site != nil {
-            configuration.maxConnections = min(maxConnections ?? .max, DescriptorBudget.connections() / 2)
+            configuration.maxConnections = min(maxConnections ?? .max, max(1, DescriptorBudget.connections() / 2))
         }
         configuration.exclude = exclude
         configuration.strict = hostMatching == .strict

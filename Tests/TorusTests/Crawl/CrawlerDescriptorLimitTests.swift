@@ -72,12 +72,16 @@ struct CrawlerDescriptorLimitTests {
     /// `torus-crawl` under `ulimit -n 256` with 400 workers crawls a 1,000-page
     /// self-test site completely: every page once, no failure, the cap logged once.
     @Test func theCommandAtALowLimitFetchesEveryPage() async throws {
-        let crawl = try ServerProcess([
-            "/bin/sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\"", ChildProcess.productsDirectory + "/torus-crawl",
-            "--self-test-site=1000", "--max-tasks=400",
-        ])
-        let output = crawl.readOutput()
-        let (status, errors) = try crawl.waitForExit()
+        // `timeout` bounds the child: the pipe is read to its end before it is waited for.
+        let (output, status, errors) = try await withDescriptorGate {
+            let crawl = try ServerProcess([
+                "/bin/sh", "-c", "ulimit -n 256 && exec timeout 30 \"$0\" \"$@\"",
+                ChildProcess.productsDirectory + "/torus-crawl", "--self-test-site=1000", "--max-tasks=400",
+            ])
+            let output = crawl.readOutput()
+            let (status, errors) = try crawl.waitForExit()
+            return (output, status, errors)
+        }
         #expect(status == 0, "\(errors.suffix(400))")
         #expect(output.contains("Self-test: 1000 pages, 1000 found, each once: true"), "\(output.suffix(400))")
         #expect(!output.contains(" fail"), "\(output.suffix(400))")
