@@ -11,19 +11,19 @@ import TorusHTTP
 /// lowers the process-wide limit or takes every free descriptor.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct CrawlerDescriptorLimitTests {
-    /// 1,500 pages, 400 workers, a soft limit 300 above the descriptors open: the
+    /// 500 pages, 200 workers, a soft limit 150 above the descriptors open: the
     /// connections are capped (half the budget, as the server shares the process), the
     /// workers beyond the cap wait, and every page is fetched once with no failure.
     @Test(arguments: TestBackend.allCases)
     func moreWorkersThanDescriptorsLoseNoPage(_ backend: TestBackend) async throws {
-        let site = GeneratedSite(pages: 1500)
+        let site = GeneratedSite(pages: 500)
         let limitBefore = openFileLimit()
         let result = try await withTestLoop(backend, access: .exclusive) { _ in
-            try await withOpenFileSoftLimit(rlim_t(DescriptorBudget.openDescriptors() + 300)) {
+            try await withOpenFileSoftLimit(rlim_t(DescriptorBudget.openDescriptors() + 150)) {
                 try await crawlTestServer(
                     roots: [site.rootPath],
                     configure: { configuration, _ in
-                        configuration.maxTasks = 400
+                        configuration.maxTasks = 200
                         configuration.maxConnections = DescriptorBudget.connections() / 2
                     }
                 ) { path in site.response(for: path) }.result
@@ -31,8 +31,8 @@ struct CrawlerDescriptorLimitTests {
         }
         #expect(openFileLimit() == limitBefore)
         let paths = result.statistics.map { URL(string: $0.url)!.path }
-        #expect(paths.count == 1500)
-        #expect(Set(paths) == Set((0..<1500).map { "/page/\($0)" }))
+        #expect(paths.count == 500)
+        #expect(Set(paths) == Set((0..<500).map { "/page/\($0)" }))
         #expect(result.counters["fail"] == nil, "\(result.statistics.compactMap(\.error).prefix(3))")
         #expect(result.statistics.allSatisfy { $0.status == 200 && $0.contentType == "text/html" })
         #expect(result.todo == 0)
