@@ -17,7 +17,6 @@ struct CrawlerDescriptorLimitTests {
     @Test(arguments: TestBackend.allCases)
     func moreWorkersThanDescriptorsLoseNoPage(_ backend: TestBackend) async throws {
         let site = GeneratedSite(pages: 500)
-        let limitBefore = openFileLimit()
         let result = try await withTestLoop(backend, access: .exclusive) { _ in
             try await withOpenFileSoftLimit(rlim_t(DescriptorBudget.openDescriptors() + 150)) {
                 try await crawlTestServer(
@@ -29,7 +28,6 @@ struct CrawlerDescriptorLimitTests {
                 ) { path in site.response(for: path) }.result
             }
         }
-        #expect(openFileLimit() == limitBefore)
         let paths = result.statistics.map { URL(string: $0.url)!.path }
         #expect(paths.count == 500)
         #expect(Set(paths) == Set((0..<500).map { "/page/\($0)" }))
@@ -43,7 +41,6 @@ struct CrawlerDescriptorLimitTests {
     /// the descriptors are back; both pages are fetched, neither fails.
     @Test(arguments: TestBackend.allCases)
     func aFetchThatRanOutOfDescriptorsIsRetriedLater(_ backend: TestBackend) async throws {
-        let limitBefore = openFileLimit()
         let lines = try await withTestLoop(backend, access: .exclusive) { loop in
             try await withOpenFileSoftLimit(rlim_t(lowestFreeDescriptor() + 64)) {
                 try await crawlTestServer(
@@ -57,7 +54,6 @@ struct CrawlerDescriptorLimitTests {
                 ).lines
             }
         }
-        #expect(openFileLimit() == limitBefore)
         #expect(lines == [htmlLine("/", "<a href='/a'>", new: 1, all: 1), htmlLine("/a", "", new: 0, all: 0)])
     }
 
