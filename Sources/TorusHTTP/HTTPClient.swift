@@ -16,7 +16,8 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// Limits and timeouts.
     public struct Configuration: Sendable {
-        /// The most a request may take, connecting included. 10 s by default.
+        /// The most a request may take, connecting included (waiting for a free connection
+        /// under ``maxConnections`` is not). 10 s by default.
         public var timeout: Duration = .seconds(10)
         /// The largest body read; a larger one fails with ``HTTPClientError/bodyTooLarge(limit:)``.
         /// 10 MiB by default.
