@@ -24,6 +24,13 @@ public final class Crawler: @unchecked Sendable {
         public var maxRedirect = 10
         /// Attempts per URL on connection errors and timeouts.
         public var maxTries = 4
+        /// Retries, with growing waits, of fetches that failed for want of descriptors or
+        /// memory; they count as tries only once spent.
+        public var resourceBackoff = ResourceBackoff()
+        /// Connections open at most; nil, the default: what the open-file limit allows
+        /// (``DescriptorBudget/connections()``), which also bounds a value given here (and
+        /// `client.maxConnections`). Workers beyond it wait for a free connection.
+        public var maxConnections: Int?
         /// URLs matching this regular expression are skipped.
         public var exclude: String?
         /// Strict (`www.` variants) or lenient (same last two labels) host matching.
@@ -55,6 +62,9 @@ public final class Crawler: @unchecked Sendable {
     public let configuration: Configuration
     /// The hosts that may be crawled.
     public let hostFilter: HostFilter
+    /// The most connections open at once: ``Configuration/maxConnections`` bounded by
+    /// what the open-file limit allows when the crawler was made.
+    public let connectionCap: Int
     private let exclude: Regex<AnyRegexOutput>?
     private let client: HTTPClient
     private let queue: Queue<Job>
@@ -65,13 +75,22 @@ public final class Crawler: @unchecked Sendable {
 
     /// A crawler on `loop` (by default the calling thread's loop).
     /// - Throws: the regular expression's error for a bad `exclude`; ``Torus/TorusError``
-    ///   `.notOnLoop` off a loop.
+    ///   `.notOnLoop` off a loop, `.invalidArgument` for a `maxConnections` below 1.
     public init(configuration: Configuration, loop: EventLoop? = nil) throws {
         guard let loop = loop ?? EventLoop.current else { throw TorusError(.queue, .notOnLoop) }
         var configuration = configuration
         configuration.roots = Self.uniqueRoots(configuration.roots)
         // Every worker may be talking to the same host: keep that many connections alive.
         configuration.client.maxIdlePerHost = max(configuration.client.maxIdlePerHost, configuration.maxTasks)
+        connectionCap = min(
+            configuration.maxConnections ?? .max, configuration.client.maxConnections ?? .max,
+            DescriptorBudget.connections())
+        configuration.client.maxConnections = connectionCap
+        if connectionCap < configuration.maxTasks {
+            configuration.logger.warning(
+                "max_tasks=\(configuration.maxTasks) but at most \(connectionCap) connections (open-file limit \(DescriptorBudget.softLimit)): the other workers wait for a free one"
+            )
+        }
         self.loop = loop
         self.configuration = configuration
         self.hostFilter = HostFilter(roots: configuration.roots, strict: configuration.strict)
@@ -143,23 +162,38 @@ public final class Crawler: @unchecked Sendable {
         try queue.putNowait(Job(url: url, redirectsLeft: redirectsLeft))
     }
 
-    /// Fetches `job.url` (retrying connection errors and timeouts), records what came
-    /// back, and queues the redirect target or the new links.
+    /// Fetches `job.url` (retrying connection errors and timeouts, and resource
+    /// exhaustion after a back-off), records what came back, and queues the redirect
+    /// target or the new links.
     private func fetch(_ job: Job) async {
         var lastError: any Error = HTTPClientError.invalidURL(job.url)
         guard let url = URL(string: job.url) else { return record(failure: job.url, lastError) }
         let logger = configuration.logger
         let tries = max(1, configuration.maxTries)
-        for attempt in 1...tries {
+        var attempt = 1
+        var resourceRetries = 0
+        while true {
             do {
                 let response = try await client.get(url)
-                if attempt > 1 { logger.info("try \(attempt) for \(job.url) success") }
+                if attempt > 1 || resourceRetries > 0 { logger.info("try \(attempt) for \(job.url) success") }
                 return process(response, for: job)
             } catch {
                 lastError = error
+                if error.isResourceExhaustion,
+                    let delay = configuration.resourceBackoff.delay(beforeRetry: resourceRetries + 1)
+                {
+                    resourceRetries += 1
+                    logger.info("try \(attempt) for \(job.url) raised \(error); again in \(delay)")
+                    do { try await loop.sleep(for: delay) } catch { break }
+                    continue
+                }
                 logger.info("try \(attempt) for \(job.url) raised \(error)")
                 if !error.isWorthRetrying { break }
-                if attempt == tries { logger.error("\(job.url) failed after \(tries) tries") }
+                if attempt == tries {
+                    logger.error("\(job.url) failed after \(tries) tries")
+                    break
+                }
+                attempt += 1
             }
         }
         record(failure: job.url, lastError)
@@ -273,6 +307,13 @@ extension Error {
         if self is TorusError { return true }
         if let error = self as? HTTPClientError { return error == .timedOut || error == .connectionClosedEarly }
         return false
+    }
+
+    /// A descriptor, buffer or memory ran out (EMFILE, ENFILE, ENOBUFS, ENOMEM): a wait,
+    /// not the server, is what may cure it.
+    fileprivate var isResourceExhaustion: Bool {
+        guard let errno = (self as? TorusError)?.errno else { return false }
+        return [.tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory].contains(errno)
     }
 }
 

@@ -16,7 +16,8 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// Limits and timeouts.
     public struct Configuration: Sendable {
-        /// The most a request may take, connecting included. 10 s by default.
+        /// The most a request may take, connecting included (waiting for a free connection
+        /// under ``maxConnections`` is not). 10 s by default.
         public var timeout: Duration = .seconds(10)
         /// The largest body read; a larger one fails with ``HTTPClientError/bodyTooLarge(limit:)``.
         /// 10 MiB by default.
@@ -25,6 +26,11 @@ public final class HTTPClient: @unchecked Sendable {
         public var maxHeaderSize = 80 * 1024
         /// Idle keep-alive connections kept per host:port. 16 by default.
         public var maxIdlePerHost = 16
+        /// The most connections open at once, idle ones included (each is a descriptor);
+        /// nil, the default: no cap. At the cap a request needing a new connection closes
+        /// the longest-idle one, or, when none idles, waits in line for one to close.
+        /// The wait is not part of ``timeout``, which starts again once it ends.
+        public var maxConnections: Int?
 
         /// The defaults.
         public init() {}
@@ -37,12 +43,14 @@ public final class HTTPClient: @unchecked Sendable {
     private let pool: HTTPConnectionPool
 
     /// A client bound to `loop` (by default the calling thread's loop).
-    /// - Throws: ``HTTPClientError/notOnLoop`` when no loop is given and the caller runs on none.
+    /// - Throws: ``HTTPClientError/notOnLoop`` when no loop is given and the caller runs
+    ///   on none; ``Torus/TorusError`` `.invalidArgument` for a `maxConnections` below 1.
     public init(configuration: Configuration = Configuration(), loop: EventLoop? = nil) throws {
         guard let loop = loop ?? EventLoop.current else { throw HTTPClientError.notOnLoop }
         self.loop = loop
         self.configuration = configuration
-        self.pool = HTTPConnectionPool(maxIdlePerHost: configuration.maxIdlePerHost)
+        self.pool = try HTTPConnectionPool(
+            maxIdlePerHost: configuration.maxIdlePerHost, maxConnections: configuration.maxConnections, loop: loop)
     }
 
     /// GETs `url` (redirects are not followed: a 3xx is returned as it is).
@@ -57,7 +65,8 @@ public final class HTTPClient: @unchecked Sendable {
     /// neither side asked to close; one that failed, timed out or was cancelled is
     /// closed. Before reuse an idle connection is checked: one with bytes waiting or
     /// closed by the server is dropped and the request goes on with the next one (or a
-    /// fresh connection), transparently.
+    /// fresh connection), transparently. Under ``Configuration/maxConnections`` a new
+    /// connection may first wait for a free slot (see there).
     /// - Throws: ``HTTPClientError`` (scheme, URL, parse errors, limits, timeout) or the
     ///   socket's ``Torus/TorusError`` (refused, reset, ...).
     public func execute(
@@ -79,7 +88,7 @@ public final class HTTPClient: @unchecked Sendable {
         let head = HTTPRequestHead(
             version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: target, headers: headers)
 
-        let deadline = ContinuousClock.now + configuration.timeout
+        var deadline = ContinuousClock.now + configuration.timeout
         let key = "\(host):\(port)"
         while true {
             let pooled = pool.take(key)
@@ -88,21 +97,29 @@ public final class HTTPClient: @unchecked Sendable {
                 // Bytes or an end of stream on an idle connection (a late or unsolicited
                 // response, the server's close): retire it, never read them as this answer.
                 guard pooled.isClean() else {
-                    await pooled.close()
+                    await pool.close(pooled)
                     continue
                 }
                 connection = pooled
             } else {
-                connection = try await HTTPClientConnection(
-                    key: key, host: host, port: port, deadline: deadline, maxHeaderSize: configuration.maxHeaderSize)
+                // Waiting in line for a slot is not the server's time.
+                if try await pool.reserveSlot() { deadline = .now + configuration.timeout }
+                do {
+                    connection = try await HTTPClientConnection(
+                        key: key, host: host, port: port, deadline: deadline,
+                        maxHeaderSize: configuration.maxHeaderSize)
+                } catch {
+                    pool.releaseSlot()
+                    throw error
+                }
             }
             do {
                 let (response, reusable) = try await connection.exchange(
                     head, body: body, deadline: deadline, maxBodySize: configuration.maxBodySize)
-                if reusable { await pool.giveBack(connection) } else { await connection.close() }
+                if reusable { await pool.giveBack(connection) } else { await pool.close(connection) }
                 return response
             } catch {
-                await connection.close()
+                await pool.close(connection)
                 // An idle connection the server closed: try again on a fresh one.
                 if pooled != nil, error.isStaleConnection { continue }
                 throw error

@@ -45,6 +45,12 @@ struct TorusCrawlCommand: AsyncParsableCommand {
     @Option(help: "Attempts per URL on connection errors and timeouts (1...100).")
     var maxTries = 4
 
+    @Option(
+        help:
+            "Connections open at most (1...1000000; default and upper bound: the open-file limit less the descriptors open and 64 spare, halved with --self-test-site); further workers wait for one."
+    )
+    var maxConnections: Int?
+
     @Option(help: "Skip URLs matching this regular expression.")
     var exclude: String?
 
@@ -85,6 +91,7 @@ struct TorusCrawlCommand: AsyncParsableCommand {
         try OptionCheck.integer(maxTasks, "--max-tasks", in: 1...10_000)
         try OptionCheck.integer(maxRedirect, "--max-redirect", in: 0...100)
         try OptionCheck.integer(maxTries, "--max-tries", in: 1...100)
+        if let maxConnections { try OptionCheck.integer(maxConnections, "--max-connections", in: 1...1_000_000) }
         try OptionCheck.seconds(timeout, "--timeout")
         if let maxPages { try OptionCheck.integer(maxPages, "--max-pages", in: 1...100_000_000) }
         try OptionCheck.integer(maxBody, "--max-body", in: 1...(16 << 30))
@@ -117,6 +124,12 @@ struct TorusCrawlCommand: AsyncParsableCommand {
         configuration.maxTasks = maxTasks
         configuration.maxRedirect = maxRedirect
         configuration.maxTries = maxTries
+        configuration.maxConnections = maxConnections
+        // The site's server shares this process's descriptors, one per crawler
+        // connection: the crawler gets half of them.
+        if site != nil {
+            configuration.maxConnections = min(maxConnections ?? .max, max(1, DescriptorBudget.connections() / 2))
+        }
         configuration.exclude = exclude
         configuration.strict = hostMatching == .strict
         configuration.maxPages = maxPages

@@ -41,7 +41,7 @@ struct CLIHardeningTests {
         + ["0", "-1", "1000000"].map { crawl("--max-tasks", $0) }
         + [
             crawl("--max-redirect", "-1"), crawl("--max-tries", "0"), crawl("--max-pages", "0"),
-            crawl("--max-body", "-1"), crawl("--exclude", "(unclosed"),
+            crawl("--max-body", "-1"), crawl("--exclude", "(unclosed"), crawl("--max-connections", "0"),
         ]
         + badSeconds.map { bench(["echo"], "--duration", $0) }
         + badSeconds.map { bench(["echo"], "--warmup", $0) }
