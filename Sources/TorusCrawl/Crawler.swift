@@ -218,7 +218,7 @@ public final class Crawler: @unchecked Sendable {
 
     /// Where a redirect from `pageURL` to `location` goes, normalized; nil when
     /// `location` is empty or does not resolve to a URL with a scheme and a host.
-    static func redirectTarget(_ location: String, from pageURL: String) -> String? {
+    package static func redirectTarget(_ location: String, from pageURL: String) -> String? {
         let location = location.trimmingCharacters(in: .whitespaces)
         guard !location.isEmpty, let resolved = URL(string: location, relativeTo: URL(string: pageURL)),
             let host = resolved.host, !host.isEmpty
