@@ -165,6 +165,7 @@ let package = Package(
                 "Torus", "CLiburing", "TorusDemo", "TorusHTTP", "TorusCrawl", "TorusBenchCharts",
                 "TorusTestSupport", "TorusFuzzChecks",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             // Read by the fuzz replay test from the source tree.

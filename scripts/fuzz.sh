@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
+# A trap is reported by libFuzzer; Swift's own backtracer would only make it slow.
+export SWIFT_BACKTRACE=enable=no
 swift build --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 bin="$(swift build --package-path Fuzz --show-bin-path -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)"
 failed=()

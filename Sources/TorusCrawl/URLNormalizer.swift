@@ -44,10 +44,16 @@ public enum URLNormalizer {
             userInfo = percentNormalized(authority[...at])
             hostPort = authority[authority.index(after: at)...]
         }
-        // The port follows the last ":" that is not inside an IP literal's brackets.
+        // The port follows the first ":" after the host: after an IP literal's "]" (an
+        // unclosed "[" has no port), else the first (a host name has no ":"). Taking the
+        // last ":", or one inside an unclosed "[", would split the normal form again.
         var host = hostPort
         var port: Substring = ""
-        if let colon = hostPort.lastIndex(of: ":"), !hostPort[colon...].contains("]") {
+        let hostEnd =
+            hostPort.hasPrefix("[")
+            ? hostPort.firstIndex(of: "]").map { hostPort.index(after: $0) } ?? hostPort.endIndex
+            : hostPort.startIndex
+        if let colon = hostPort[hostEnd...].firstIndex(of: ":") {
             host = hostPort[..<colon]
             port = hostPort[hostPort.index(after: colon)...]
         }

@@ -9,10 +9,18 @@ import NIOHTTP1
 /// Not Sendable: NIO's embedded loop must be used on the thread that made it, so a
 /// codec is created and used only on one Torus loop's thread (the HTTP types check).
 package final class HTTPCodec<Inbound, Outbound> {
-    private let channel = EmbeddedChannel()
+    /// The channel holding the handlers; package-visible for the test that checks a
+    /// codec releases it.
+    package let channel = EmbeddedChannel()
 
     private init(handlers: [any ChannelHandler]) throws {
         try channel.pipeline.syncOperations.addHandlers(handlers)
+    }
+
+    /// Finishes the channel: it and its pipeline reference each other until it closes, so
+    /// a codec that did not would leak them (one per request and per served connection).
+    deinit {
+        _ = try? channel.finish(acceptAlreadyClosed: true)
     }
 
     /// Encodes `parts` into the bytes to send.
