@@ -71,8 +71,9 @@ public enum URLNormalizer {
         return text.unicodeScalars.allSatisfy { isAlpha($0) || isDigit($0) || "+-.".unicodeScalars.contains($0) }
     }
 
-    /// `text` with each `%XX` of an unreserved character decoded and every other `%XX`
-    /// written with upper-case hex; a `%` not followed by two hex digits is kept.
+    /// `text` with each `%XX` of an unreserved character decoded (unless that would make a
+    /// new escape of a stray `%`) and every other `%XX` written with upper-case hex; a `%`
+    /// not followed by two hex digits is kept.
     static func percentNormalized(_ text: Substring) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
@@ -83,7 +84,7 @@ public enum URLNormalizer {
                 let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
             {
                 let value = high << 4 | low
-                if isUnreserved(Unicode.Scalar(value)) {
+                if isUnreserved(Unicode.Scalar(value)) && !completesEscape(out, with: value) {
                     out.append(value)
                 } else {
                     out += [UInt8(ascii: "%"), hexDigits[Int(high)], hexDigits[Int(low)]]
@@ -95,6 +96,15 @@ public enum URLNormalizer {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether appending `byte` to `out` would end it in a `%XX` that was not an escape
+    /// (a stray `%`, then hex digits): decoding `%33` after `%a` would, and the next
+    /// normalization would decode that, so such an escape is kept.
+    private static func completesEscape(_ out: [UInt8], with byte: UInt8) -> Bool {
+        guard hexValue(byte) != nil else { return false }
+        if out.last == UInt8(ascii: "%") { return true }
+        return out.count >= 2 && out[out.count - 2] == UInt8(ascii: "%") && hexValue(out[out.count - 1]) != nil
     }
 
     /// `text` lower-cased but for the hex digits of its percent-encodings.

@@ -33,13 +33,13 @@ enum CommandLineValueInvariants {
             seconds.isFinite && seconds <= OptionCheck.maximumSeconds && (zeroAllowed ? seconds >= 0 : seconds > 0),
             "--duration \(seconds) accepted")
         // The conversions the programs make of an accepted value: whole milliseconds
-        // (rounded up, so never 0 for a positive value) within a millisecond of it.
+        // (rounded up, so never 0 for a positive value) at most a millisecond from it.
         let duration = Duration.seconds(seconds)
         try expect(duration >= .zero && duration <= .seconds(OptionCheck.maximumSeconds), "\(seconds) s is \(duration)")
         let milliseconds = Duration.milliseconds(Int((seconds * 1000).rounded(.up)))
         try expect(
             (milliseconds > .zero || seconds == 0)
-                && max(milliseconds - duration, duration - milliseconds) < .milliseconds(1),
+                && max(milliseconds - duration, duration - milliseconds) <= .milliseconds(1),
             "\(seconds) s rounded up is \(milliseconds)")
     }
 }
