@@ -6,7 +6,8 @@
 ///   (ALPHA / DIGIT / "-" / "." / "_" / "~") are decoded;
 /// - dot segments are removed from the path (RFC 3986 section 5.2.4);
 /// - an empty port, and the default port (80 for http, 443 for https), are dropped;
-/// - with an authority, an empty path becomes "/";
+/// - with an authority, an empty path becomes "/"; without one, a path starting "//"
+///   gets "/." in front;
 /// - the fragment is dropped.
 ///
 /// `HTTP://Example.COM:80/a/./b/../%7euser#top` becomes `http://example.com/a/~user`.
@@ -30,7 +31,13 @@ public enum URLNormalizer {
         }
         let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
         let path = removeDotSegments(percentNormalized(rest[..<queryStart]))
-        result += hasAuthority && path.isEmpty ? "/" : path
+        if hasAuthority {
+            result += path.isEmpty ? "/" : path
+        } else {
+            // Without an authority, a path starting "//" would read as one the next time:
+            // "/." keeps it a path (RFC 3986 section 5.2.4's note).
+            result += path.hasPrefix("//") ? "/." + path : path
+        }
         if queryStart < rest.endIndex { result += percentNormalized(rest[queryStart...]) }
         return result
     }
