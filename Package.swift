@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "torus-demo", targets: ["torus-demo"]),
         .library(name: "TorusHTTP", targets: ["TorusHTTP"]),
         .executable(name: "torus-crawl", targets: ["torus-crawl"]),
+        // For the fuzzers in Fuzz/, a package of their own.
+        .library(name: "TorusFuzzChecks", targets: ["TorusFuzzChecks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
@@ -115,6 +117,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the fuzzers (Fuzz/, `make fuzz`) check on each input, and the replay test
+        // over the committed inputs (Tests/TorusTests/FuzzInputs).
+        .target(
+            name: "TorusFuzzChecks",
+            dependencies: [
+                "TorusHTTP", "TorusCrawl", "TorusCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // The C reference servers: the practical limit of each reactor design.
         .executableTarget(
             name: "c-liburing-echo",
@@ -149,10 +163,13 @@ let package = Package(
             name: "TorusTests",
             dependencies: [
                 "Torus", "CLiburing", "TorusDemo", "TorusHTTP", "TorusCrawl", "TorusBenchCharts",
-                "TorusTestSupport",
+                "TorusTestSupport", "TorusFuzzChecks",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ]
+            ],
+            // Read by the fuzz replay test from the source tree.
+            exclude: ["FuzzInputs"]
         ),
     ],
     swiftLanguageModes: [.v6]

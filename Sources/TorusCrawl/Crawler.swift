@@ -251,10 +251,12 @@ public final class Crawler: @unchecked Sendable {
     }
 
     /// Where a redirect from `pageURL` to `location` goes, normalized; nil when
-    /// `location` is empty or does not resolve to a URL with a scheme and a host.
-    static func redirectTarget(_ location: String, from pageURL: String) -> String? {
+    /// `location` is empty or does not resolve to an http or https URL with a host (the
+    /// client speaks nothing else).
+    package static func redirectTarget(_ location: String, from pageURL: String) -> String? {
         let location = location.trimmingCharacters(in: .whitespaces)
         guard !location.isEmpty, let resolved = URL(string: location, relativeTo: URL(string: pageURL)),
+            let scheme = resolved.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = resolved.host, !host.isEmpty
         else { return nil }
         return URLNormalizer.normalize(resolved.absoluteString)

@@ -6,7 +6,8 @@
 ///   (ALPHA / DIGIT / "-" / "." / "_" / "~") are decoded;
 /// - dot segments are removed from the path (RFC 3986 section 5.2.4);
 /// - an empty port, and the default port (80 for http, 443 for https), are dropped;
-/// - with an authority, an empty path becomes "/";
+/// - with an authority, an empty path becomes "/"; without one, a path starting "//"
+///   gets "/." in front;
 /// - the fragment is dropped.
 ///
 /// `HTTP://Example.COM:80/a/./b/../%7euser#top` becomes `http://example.com/a/~user`.
@@ -30,7 +31,13 @@ public enum URLNormalizer {
         }
         let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
         let path = removeDotSegments(percentNormalized(rest[..<queryStart]))
-        result += hasAuthority && path.isEmpty ? "/" : path
+        if hasAuthority {
+            result += path.isEmpty ? "/" : path
+        } else {
+            // Without an authority, a path starting "//" would read as one the next time:
+            // "/." keeps it a path (RFC 3986 section 5.2.4's note).
+            result += path.hasPrefix("//") ? "/." + path : path
+        }
         if queryStart < rest.endIndex { result += percentNormalized(rest[queryStart...]) }
         return result
     }
@@ -44,10 +51,16 @@ public enum URLNormalizer {
             userInfo = percentNormalized(authority[...at])
             hostPort = authority[authority.index(after: at)...]
         }
-        // The port follows the last ":" that is not inside an IP literal's brackets.
+        // The port follows the first ":" after the host: after an IP literal's "]" (an
+        // unclosed "[" has no port), else the first (a host name has no ":"). Taking the
+        // last ":", or one inside an unclosed "[", would split the normal form again.
         var host = hostPort
         var port: Substring = ""
-        if let colon = hostPort.lastIndex(of: ":"), !hostPort[colon...].contains("]") {
+        let hostEnd =
+            hostPort.hasPrefix("[")
+            ? hostPort.firstIndex(of: "]").map { hostPort.index(after: $0) } ?? hostPort.endIndex
+            : hostPort.startIndex
+        if let colon = hostPort[hostEnd...].firstIndex(of: ":") {
             host = hostPort[..<colon]
             port = hostPort[hostPort.index(after: colon)...]
         }
@@ -65,8 +78,9 @@ public enum URLNormalizer {
         return text.unicodeScalars.allSatisfy { isAlpha($0) || isDigit($0) || "+-.".unicodeScalars.contains($0) }
     }
 
-    /// `text` with each `%XX` of an unreserved character decoded and every other `%XX`
-    /// written with upper-case hex; a `%` not followed by two hex digits is kept.
+    /// `text` with each `%XX` of an unreserved character decoded (unless that would make a
+    /// new escape of a stray `%`) and every other `%XX` written with upper-case hex; a `%`
+    /// not followed by two hex digits is kept.
     static func percentNormalized(_ text: Substring) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
@@ -77,7 +91,7 @@ public enum URLNormalizer {
                 let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
             {
                 let value = high << 4 | low
-                if isUnreserved(Unicode.Scalar(value)) {
+                if isUnreserved(Unicode.Scalar(value)) && !completesEscape(out, with: value) {
                     out.append(value)
                 } else {
                     out += [UInt8(ascii: "%"), hexDigits[Int(high)], hexDigits[Int(low)]]
@@ -89,6 +103,15 @@ public enum URLNormalizer {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether appending `byte` to `out` would end it in a `%XX` that was not an escape
+    /// (a stray `%`, then hex digits): decoding `%33` after `%a` would, and the next
+    /// normalization would decode that, so such an escape is kept.
+    private static func completesEscape(_ out: [UInt8], with byte: UInt8) -> Bool {
+        guard hexValue(byte) != nil else { return false }
+        if out.last == UInt8(ascii: "%") { return true }
+        return out.count >= 2 && out[out.count - 2] == UInt8(ascii: "%") && hexValue(out[out.count - 1]) != nil
     }
 
     /// `text` lower-cased but for the hex digits of its percent-encodings.

@@ -1,5 +1,3 @@
-import HTTPTypes
-import NIOCore
 import NIOHTTP1
 import Torus
 
@@ -29,61 +27,18 @@ final class HTTPClientConnection {
     deinit { buffer.deallocate() }
 
     /// Sends `head` and `body`, then reads the response, its body at most `maxBodySize`
-    /// bytes; returns it and whether the connection may carry another request.
-    ///
-    /// Reusable means known clean: the response was framed (Content-Length or chunked,
-    /// not ended by the peer closing), read exactly, with no byte beyond it received, and
-    /// neither side asked to close (`Connection: close`, HTTP/1.0 without keep-alive).
-    /// Bytes after a complete response leave it returned but the connection not reusable.
+    /// bytes; returns it and whether the connection may carry another request (see
+    /// ``HTTPResponseReader/read(_:)`` for what makes it reusable).
     func exchange(
         _ head: HTTPRequestHead, body: [UInt8], deadline: ContinuousClock.Instant, maxBodySize: Int
     ) async throws -> (response: HTTPClientResponse, reusable: Bool) {
-        let codec = try HTTPCodec<HTTPClientResponsePart, HTTPClientRequestPart>(maxHeaderSize: maxHeaderSize)
-        let requestKeepAlive = head.isKeepAlive
-        var parts: [HTTPClientRequestPart] = [.head(head)]
-        if !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-        parts.append(.end(nil))
-        let request = try codec.encode(parts)
-        try await mapTimeout { try await connection.write(request, timeout: try remaining(until: deadline)) }
-
-        var responseHead: HTTPResponseHead?
-        var responseBody: [UInt8] = []
+        var reader = try HTTPResponseReader(head, body: body, maxHeaderSize: maxHeaderSize, maxBodySize: maxBodySize)
+        try await mapTimeout { try await connection.write(reader.request, timeout: try remaining(until: deadline)) }
         while true {
             let count = try await mapTimeout {
                 try await connection.read(into: buffer, timeout: try remaining(until: deadline))
             }
-            let decoded: [HTTPClientResponsePart]
-            var failure: (any Error)?
-            if count == 0 {
-                do { decoded = try codec.endOfStream() } catch { (decoded, failure) = ([], error) }
-            } else {
-                (decoded, failure) = codec.decodeKeepingParts(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            }
-            for (index, part) in decoded.enumerated() {
-                switch part {
-                case .head(let head):
-                    responseHead = head
-                case .body(let bytes):
-                    guard responseBody.count + bytes.readableBytes <= maxBodySize else {
-                        throw HTTPClientError.bodyTooLarge(limit: maxBodySize)
-                    }
-                    responseBody += bytes.readableBytesView
-                case .end:
-                    guard let responseHead else { throw HTTPClientError.malformedResponse("no status line") }
-                    let response = HTTPClientResponse(head: HTTPResponse(responseHead), body: responseBody)
-                    // Anything after the end (parts, a parse error, bytes of a next message
-                    // the parser holds) is more than the response: the connection is not clean.
-                    let reusable =
-                        count > 0 && responseHead.isKeepAlive && requestKeepAlive && failure == nil
-                        && index == decoded.count - 1 && codec.finishBetweenMessages()
-                    return (response, reusable)
-                }
-            }
-            if let failure {
-                if let error = failure as? HTTPParserError { throw HTTPClientError.malformedResponse("\(error)") }
-                throw failure
-            }
-            if count == 0 { throw HTTPClientError.connectionClosedEarly }
+            if let result = try reader.read(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { return result }
         }
     }
 

@@ -8,15 +8,23 @@ import NIOHTTP1
 ///
 /// Not Sendable: NIO's embedded loop must be used on the thread that made it, so a
 /// codec is created and used only on one Torus loop's thread (the HTTP types check).
-final class HTTPCodec<Inbound, Outbound> {
-    private let channel = EmbeddedChannel()
+package final class HTTPCodec<Inbound, Outbound> {
+    /// The channel holding the handlers; package-visible for the test that checks a
+    /// codec releases it.
+    package let channel = EmbeddedChannel()
 
     private init(handlers: [any ChannelHandler]) throws {
         try channel.pipeline.syncOperations.addHandlers(handlers)
     }
 
+    /// Finishes the channel: it and its pipeline reference each other until it closes, so
+    /// a codec that did not would leak them (one per request and per served connection).
+    deinit {
+        _ = try? channel.finish(acceptAlreadyClosed: true)
+    }
+
     /// Encodes `parts` into the bytes to send.
-    func encode(_ parts: [Outbound]) throws -> [UInt8] {
+    package func encode(_ parts: [Outbound]) throws -> [UInt8] {
         for part in parts { try channel.writeOutbound(part) }
         var bytes: [UInt8] = []
         while let data = try channel.readOutbound(as: IOData.self) {
@@ -27,7 +35,7 @@ final class HTTPCodec<Inbound, Outbound> {
 
     /// Feeds bytes received; returns the parts they complete.
     /// - Throws: NIO's `HTTPParserError` when the bytes are not valid HTTP/1.
-    func decode(_ bytes: UnsafeRawBufferPointer) throws -> [Inbound] {
+    package func decode(_ bytes: UnsafeRawBufferPointer) throws -> [Inbound] {
         let (parts, error) = decodeKeepingParts(bytes)
         if let error { throw error }
         return parts
@@ -36,7 +44,7 @@ final class HTTPCodec<Inbound, Outbound> {
     /// Feeds bytes received; returns the parts they complete and, when the bytes turned
     /// out not to be valid HTTP/1, the parser's error. Unlike ``decode(_:)`` the parts
     /// decoded before the error are kept (a complete response followed by garbage).
-    func decodeKeepingParts(_ bytes: UnsafeRawBufferPointer) -> (parts: [Inbound], error: (any Error)?) {
+    package func decodeKeepingParts(_ bytes: UnsafeRawBufferPointer) -> (parts: [Inbound], error: (any Error)?) {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         var failure: (any Error)?
@@ -48,7 +56,7 @@ final class HTTPCodec<Inbound, Outbound> {
 
     /// Tells the decoder the peer closed: ends a close-delimited body, or throws when a
     /// message was cut short.
-    func endOfStream() throws -> [Inbound] {
+    package func endOfStream() throws -> [Inbound] {
         channel.pipeline.fireChannelInactive()
         try channel.throwIfErrorCaught()
         return try drainInbound()
@@ -57,7 +65,7 @@ final class HTTPCodec<Inbound, Outbound> {
     /// Whether the decoder stands between two messages: no byte of a further message was
     /// fed after the last one ended. Ends the decoder (it asks the parser whether an end
     /// of stream would be clean), so the codec cannot be used afterwards.
-    func finishBetweenMessages() -> Bool {
+    package func finishBetweenMessages() -> Bool {
         guard let parts = try? endOfStream() else { return false }
         return parts.isEmpty
     }
@@ -72,7 +80,7 @@ final class HTTPCodec<Inbound, Outbound> {
 extension HTTPCodec where Inbound == HTTPClientResponsePart, Outbound == HTTPClientRequestPart {
     /// A client's codec: requests out, responses in (the decoder sees each request head,
     /// so a response to HEAD has no body). Headers larger than `maxHeaderSize` bytes fail.
-    convenience init(maxHeaderSize: Int) throws {
+    package convenience init(maxHeaderSize: Int) throws {
         try self.init(handlers: [
             HTTPRequestEncoder(),
             ByteToMessageHandler(HTTPResponseDecoder(limitConfiguration: .headers(upTo: maxHeaderSize))),
@@ -83,7 +91,7 @@ extension HTTPCodec where Inbound == HTTPClientResponsePart, Outbound == HTTPCli
 extension HTTPCodec where Inbound == HTTPServerRequestPart, Outbound == HTTPServerResponsePart {
     /// A server's codec: requests in, responses out. Headers larger than `maxHeaderSize`
     /// bytes fail.
-    convenience init(maxHeaderSize: Int) throws {
+    package convenience init(maxHeaderSize: Int) throws {
         try self.init(handlers: [
             HTTPResponseEncoder(),
             ByteToMessageHandler(HTTPRequestDecoder(limitConfiguration: .headers(upTo: maxHeaderSize))),

@@ -1,0 +1,20 @@
+import TorusCrawl
+
+/// ``TorusCrawl/URLNormalizer`` on arbitrary text: the normal form is a fixed point
+/// (normalizing it again changes nothing), has a lower-case scheme and no fragment.
+enum URLNormalizerInvariants {
+    static func check(_ input: [UInt8]) throws {
+        let text = String(decoding: input, as: UTF8.self)
+        guard let normal = URLNormalizer.normalize(text) else { return }
+        try checkNormal(normal, of: text)
+    }
+
+    /// Checks that `normal`, the normal form of `text`, is one.
+    static func checkNormal(_ normal: String, of text: String) throws {
+        let again = URLNormalizer.normalize(normal)
+        try expect(again == normal, "not idempotent: \(text.debugDescription) → \(normal) → \(again ?? "nil")")
+        try expect(!normal.contains("#"), "a fragment kept: \(normal)")
+        let scheme = normal.prefix { $0 != ":" }
+        try expect(scheme == scheme.lowercased(), "scheme not lower-cased: \(normal)")
+    }
+}
