@@ -85,6 +85,27 @@ struct TCPTests {
         }
     }
 
+    /// Two closes at once, as when a server stopped from outside closes its listener and
+    /// its accept loop, ended by that, closes it too (TorusHTTP's `HTTPServer` does): the
+    /// close that started first closes it, the later one throws `.closed`. (On io_uring the
+    /// first waits for the multishot accept's last completion; the later one used to close
+    /// the socket meanwhile, and the first then threw `.closed`: seen in `torus-bench
+    /// soak` as a server failing to stop.)
+    @Test(arguments: TestBackend.allCases)
+    func aCloseDuringAnotherLeavesTheErrorToTheLaterOne(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let listener = try TCPListener.bind(to: .loopbackV4)
+            let acceptLoop = Task(executorPreference: loop) {
+                while try await listener.accept() != nil {}
+                return await torusError { try await listener.close() }
+            }
+            #expect(await waitUntil(loop) { $0.operationSlotsInUse == 2 })  // multishot + waiter
+            try await listener.close()
+            let later = try await acceptLoop.value
+            #expect(later == TorusError(.close, .closed))
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func connectionsSequenceYieldsEveryClient(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
