@@ -486,6 +486,29 @@ struct TCPTests {
         }
     }
 
+    /// `.resetOnClose(true)`: the peer sees the connection reset (ECONNRESET), not an end
+    /// of stream; `.resetOnClose(false)` takes it back, and the peer reads a clean end.
+    @Test(arguments: TestBackend.allCases)
+    func resetOnCloseResetsThePeer(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            let reset = try await ConnectedPair.make()
+            try reset.client.setOption(.resetOnClose(true))
+            try await reset.client.close()
+            let error = await torusError { _ = try await reset.server.read(upTo: 16, timeout: .seconds(5)) }
+            #expect(error?.reason == .system(.connectionReset))
+            try await reset.server.close()
+
+            let clean = try await ConnectedPair.make()
+            try clean.client.setOption(.resetOnClose(true))
+            try clean.client.setOption(.resetOnClose(false))
+            try await clean.client.write([7])
+            try await clean.client.close()
+            #expect(try await clean.server.read(exactly: 1) == [7])
+            #expect(try await clean.server.read(upTo: 16, timeout: .seconds(5)).isEmpty)
+            try await clean.server.close()
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func outOfRangeSocketOptionsAreInvalidArguments(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
