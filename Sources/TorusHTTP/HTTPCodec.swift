@@ -9,10 +9,18 @@ import NIOHTTP1
 /// Not Sendable: NIO's embedded loop must be used on the thread that made it, so a
 /// codec is created and used only on one Torus loop's thread (the HTTP types check).
 final class HTTPCodec<Inbound, Outbound> {
-    private let channel = EmbeddedChannel()
+    /// The channel holding the handlers; closed when the codec goes (tests watch it go).
+    let channel = EmbeddedChannel()
 
     private init(handlers: [any ChannelHandler]) throws {
         try channel.pipeline.syncOperations.addHandlers(handlers)
+    }
+
+    /// Closes the channel: until then it and its pipeline hold each other (and the
+    /// handlers, and their buffers), so a codec dropped without it leaked them all.
+    /// Runs where the codec was used, on its loop's thread.
+    deinit {
+        _ = try? channel.finish(acceptAlreadyClosed: true)
     }
 
     /// Encodes `parts` into the bytes to send.
