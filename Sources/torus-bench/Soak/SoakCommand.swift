@@ -88,8 +88,9 @@ struct SoakCommand: AsyncParsableCommand {
                 + " that never read; client: one Torus io_uring loop")
         print(
             "a line per server every \(Self.format(interval)) s: its clients' exchanges, connections, resets made on"
-                + " purpose, stalled clients pushed back, unexpected errors and p99 latency, and the server's VmRSS and open descriptors (median"
-                + " of samples over the interval)")
+                + " purpose, stalled clients pushed back, unexpected errors and p99 latency, the server's VmRSS at its end and its open descriptors"
+                + " (the median of counts about once a second); the verdict holds the later intervals' RSS and"
+                + " descriptors to the first's")
         StandardOutput.flushPrinted(onClosed: Self.stdoutClosed)
         let start = ContinuousClock.now
         let deadline = start + .seconds(minutes * 60)
@@ -101,12 +102,12 @@ struct SoakCommand: AsyncParsableCommand {
         await client.shutdown()
         var failed: [String] = []
         for server in servers {
-            let after = await server.descriptorsAfterLoad(timeout: Self.closeTimeout)
+            let after = await server.socketsAfterLoad(timeout: Self.closeTimeout)
             var exit: (any Error)?
             do { try server.process.stop() } catch { exit = error }
             let verdict = SoakVerdict(
-                server.intervals, tolerancePercent: tolerance, descriptorsBefore: server.descriptorsBefore,
-                descriptorsAfter: after, exit: exit)
+                server.intervals, tolerancePercent: tolerance, socketsBefore: server.socketsBefore,
+                socketsAfter: after, exit: exit)
             print(verdict.line(server.name))
             if !verdict.failures.isEmpty { failed.append(server.name) }
         }
@@ -160,20 +161,18 @@ struct SoakCommand: AsyncParsableCommand {
         }
     }
 
-    /// Samples every server about once a second (ten times an interval when intervals
-    /// are shorter) and prints each server's line at the end of every interval, until
-    /// `deadline`.
+    /// Counts every server's descriptors about once a second (ten times an interval when
+    /// intervals are shorter) and prints each server's line at the end of every
+    /// interval, until `deadline`.
     private func report(
         _ servers: [SoakedServer], from start: ContinuousClock.Instant, until deadline: ContinuousClock.Instant
-    )
-        async throws
-    {
+    ) async throws {
         let samplePeriod = Duration.seconds(min(1, interval / 10))
         var intervalEnd = start
         while intervalEnd < deadline {
             intervalEnd = min(intervalEnd + .seconds(interval), deadline)
             repeat {
-                for server in servers { server.sample() }
+                for server in servers { server.sampleDescriptors() }
                 try await Task.sleep(until: min(ContinuousClock.now + samplePeriod, intervalEnd), clock: .continuous)
             } while ContinuousClock.now < intervalEnd
             let elapsed = (intervalEnd - start) / .seconds(1)

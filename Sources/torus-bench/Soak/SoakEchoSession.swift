@@ -30,6 +30,12 @@ final class SoakEchoSession: SoakSession {
         try await connection.write(UnsafeRawBufferPointer(bytes), timeout: timeout)
     }
 
+    func sendBurst(over connection: TCPConnection, timeout: Duration) async throws {
+        var burst = [UInt8](repeating: 0, count: burstSize)
+        burst.withUnsafeMutableBytes { random.fill($0) }
+        try await connection.write(burst, timeout: timeout)
+    }
+
     func receiveAnswer(over connection: TCPConnection) async throws {
         var received = 0
         while received < size {

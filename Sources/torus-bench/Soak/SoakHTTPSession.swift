@@ -5,6 +5,9 @@ import Torus
 /// pipelining, so nothing may follow).
 final class SoakHTTPSession: SoakSession {
     private static let body = Array(plaintextBody.utf8)
+    /// As many requests as fit in ``burstSize`` bytes, back to back (pipelined).
+    private static let burst = Array(
+        repeatElement(HTTPSession.request, count: burstSize / HTTPSession.request.count).joined())
     /// Far more than the answer needs: a longer one is wrong.
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
 
@@ -12,6 +15,10 @@ final class SoakHTTPSession: SoakSession {
 
     func sendRequest(over connection: TCPConnection, timeout: Duration) async throws {
         try await connection.write(HTTPSession.request, timeout: timeout)
+    }
+
+    func sendBurst(over connection: TCPConnection, timeout: Duration) async throws {
+        try await connection.write(Self.burst, timeout: timeout)
     }
 
     func receiveAnswer(over connection: TCPConnection) async throws {

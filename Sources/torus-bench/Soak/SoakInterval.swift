@@ -1,22 +1,18 @@
 import Foundation
 
 /// One server's figures over one report interval of a soak (a minute by default): what
-/// its clients did (``SoakTally/Counts``), and its resident memory and open descriptors,
-/// each the median of the samples taken during the interval (the descriptors come and go
-/// with the churn; the median is what the server holds, not a sample's luck).
+/// its clients did (``SoakTally/Counts``), its resident memory at the end of the
+/// interval, and its open descriptors: the median of the counts sampled about once a
+/// second during the interval (with churn, connections closing and opening make a
+/// single count swing by tens).
 struct SoakInterval {
     /// Seconds from the start of the load to the end of this interval.
     var elapsedSeconds: Double
     var counts: SoakTally.Counts
     /// The server's VmRSS, in KiB.
     var residentKiB: Int
-    /// The server's open descriptors (/proc/PID/fd).
+    /// The server's open descriptors (/proc/PID/fd), the median over the interval.
     var descriptors: Int
-
-    /// The median of `samples` (the upper one of an even count); 0 for none.
-    static func median(_ samples: [Int]) -> Int {
-        samples.isEmpty ? 0 : samples.sorted()[samples.count / 2]
-    }
 
     /// The elapsed time as minutes:seconds.
     var elapsed: String {

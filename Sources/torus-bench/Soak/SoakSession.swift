@@ -7,6 +7,10 @@ protocol SoakSession: AnyObject {
     /// Sends one request (an echo message, an HTTP request), waiting at most `timeout`
     /// for the socket to take it.
     func sendRequest(over connection: TCPConnection, timeout: Duration) async throws
+    /// Sends ``burstSize`` bytes of requests in one write, waiting at most `timeout` for
+    /// the socket to take them: what a client that never reads (``StalledClient``) sends,
+    /// so that it fills the buffers between it and the server in a few writes.
+    func sendBurst(over connection: TCPConnection, timeout: Duration) async throws
     /// Reads the whole answer to the request sent last and checks every byte of it;
     /// throws ``SoakError`` when it is wrong or the server closed early.
     func receiveAnswer(over connection: TCPConnection) async throws
@@ -16,6 +20,9 @@ protocol SoakSession: AnyObject {
 /// counting it as an error: far beyond any latency of a healthy server, so a timeout
 /// means a hung connection, and no load loop outlives the soak by more than this.
 let operationTimeout = Duration.seconds(10)
+
+/// The size of one ``SoakSession/sendBurst(over:timeout:)``, about: 64 KiB.
+let burstSize = 65_536
 
 /// What a soak client found wrong with an answer.
 enum SoakError: Error, CustomStringConvertible {

@@ -1,7 +1,7 @@
 /// Whether one server passed its soak: no unexpected error; its RSS and descriptors
 /// after the first interval each within ``tolerancePercent`` of the first interval's
 /// (flat: nothing leaks as connections come and go); once the load stopped, as many
-/// descriptors open as before it started (every connection let go of); and a clean exit.
+/// sockets open as before it started (every connection let go of); and a clean exit.
 struct SoakVerdict {
     /// What failed, one phrase each; empty when the server passed.
     private(set) var failures: [String] = []
@@ -9,11 +9,11 @@ struct SoakVerdict {
     private var findings: [String] = []
 
     /// Judges `intervals` of one server, allowing RSS and descriptors to move by
-    /// `tolerancePercent` from the first interval's; `descriptorsBefore` and
-    /// `descriptorsAfter` were read before the load and once it stopped; `exit` is how
+    /// `tolerancePercent` from the first interval's; `socketsBefore` and `socketsAfter`
+    /// were counted before the load and once it stopped; `exit` is how
     /// stopping it went (nil: exited 0).
     init(
-        _ intervals: [SoakInterval], tolerancePercent: Double, descriptorsBefore: Int, descriptorsAfter: Int,
+        _ intervals: [SoakInterval], tolerancePercent: Double, socketsBefore: Int, socketsAfter: Int,
         exit: (any Error)?
     ) {
         let errors = intervals.reduce(0) { $0 + $1.counts.unexpectedErrors }
@@ -27,11 +27,10 @@ struct SoakVerdict {
         if exchanges == 0 { failures.append("no exchange completed") }
         judgeFlatness("RSS", "KiB", intervals.map(\.residentKiB), intervals, tolerancePercent)
         judgeFlatness("descriptors", "", intervals.map(\.descriptors), intervals, tolerancePercent)
-        if descriptorsAfter <= descriptorsBefore {
-            findings.append("\(descriptorsAfter) descriptors after the load, \(descriptorsBefore) before")
+        if socketsAfter <= socketsBefore {
+            findings.append("\(socketsAfter) sockets open after the load, \(socketsBefore) before")
         } else {
-            failures.append(
-                "\(descriptorsAfter) descriptors open after the load against \(descriptorsBefore) before it")
+            failures.append("\(socketsAfter) sockets open after the load against \(socketsBefore) before it")
         }
         if let exit { failures.append("stopping it: \(exit)") }
     }

@@ -1,15 +1,14 @@
 import Torus
 
-/// One server under soak: its child process, its clients' tally, the samples of its
-/// memory and descriptors in the current interval, and the intervals so far.
+/// One server under soak: its child process, its clients' tally, the descriptor counts
+/// sampled in the current interval, and the intervals so far.
 final class SoakedServer {
     let target: SoakTarget
     let process: ServerUnderTest
     let tally: SoakTally
-    /// Its open descriptors once listening, before any client connected.
-    let descriptorsBefore: Int
+    /// Its open sockets once listening, before any client connected: the listener.
+    let socketsBefore: Int
     private(set) var intervals: [SoakInterval] = []
-    private var residentSamples: [Int] = []
     private var descriptorSamples: [Int] = []
 
     /// Its name in the report lines.
@@ -22,36 +21,35 @@ final class SoakedServer {
         let process = try ServerUnderTest(target.server, connections: connections, pinned: false)
         self.process = process
         tally = SoakTally(server: process.name)
-        descriptorsBefore = process.openDescriptors()
+        socketsBefore = process.openSockets()
     }
 
-    /// Reads its RSS and descriptors now, for the current interval.
-    func sample() {
-        residentSamples.append(process.residentKiB())
+    /// Counts its open descriptors now, for the current interval.
+    func sampleDescriptors() {
         descriptorSamples.append(process.openDescriptors())
     }
 
-    /// Ends the current interval at `elapsedSeconds` from the start of the load:
-    /// returns its figures (also kept for the verdict) and starts the next.
+    /// Ends the current interval at `elapsedSeconds` from the start of the load, reading
+    /// the server's RSS now: returns its figures (also kept for the verdict) and starts
+    /// the next.
     func closeInterval(at elapsedSeconds: Double) -> SoakInterval {
         let interval = SoakInterval(
-            elapsedSeconds: elapsedSeconds, counts: tally.take(), residentKiB: SoakInterval.median(residentSamples),
-            descriptors: SoakInterval.median(descriptorSamples))
+            elapsedSeconds: elapsedSeconds, counts: tally.take(), residentKiB: process.residentKiB(),
+            descriptors: descriptorSamples.sorted()[descriptorSamples.count / 2])
         intervals.append(interval)
-        residentSamples.removeAll(keepingCapacity: true)
         descriptorSamples.removeAll(keepingCapacity: true)
         return interval
     }
 
-    /// Waits, up to `timeout`, for its descriptors to come back down to
-    /// ``descriptorsBefore`` once every client has closed (the server closes its side
-    /// as it notices); returns how many are open then.
-    func descriptorsAfterLoad(timeout: Duration) async -> Int {
+    /// Waits, up to `timeout`, for its sockets to come back down to ``socketsBefore``
+    /// once every client has closed (the server closes its side as it notices); returns
+    /// how many are open then.
+    func socketsAfterLoad(timeout: Duration) async -> Int {
         let end = ContinuousClock.now + timeout
-        var open = process.openDescriptors()
-        while open > descriptorsBefore, ContinuousClock.now < end {
+        var open = process.openSockets()
+        while open > socketsBefore, ContinuousClock.now < end {
             try? await Task.sleep(for: .milliseconds(50))
-            open = process.openDescriptors()
+            open = process.openSockets()
         }
         return open
     }

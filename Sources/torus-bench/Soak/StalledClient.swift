@@ -1,15 +1,15 @@
 import Torus
 
-/// A soak client that never reads: it connects, sends requests until the server stops
-/// taking them (a send waits more than ``stallTimeout``: the server's answers filled the
-/// socket buffers and it pushed back) or ``maximumRequests`` have gone, then holds the
+/// A soak client that never reads: it connects, sends bursts of requests until the server
+/// stops taking them (a send waits more than ``stallTimeout``: the server's answers filled
+/// the socket buffers and it pushed back) or ``maximumBursts`` have gone, then holds the
 /// connection open, unread, until the soak ends, and closes it with its unread bytes (a
 /// reset). A server must keep such a peer's memory bounded, and still let go of it.
 final class StalledClient {
     /// How many stalled clients each server gets, beside the churning ones.
     static let perServer = 4
-    /// The most requests one stalled client sends.
-    static let maximumRequests = 65_536
+    /// The most bursts (``burstSize`` bytes each) one stalled client sends: 64 MiB.
+    static let maximumBursts = 1024
     /// How long a send may wait before the client takes it that the server pushes back.
     static let stallTimeout = Duration.seconds(1)
 
@@ -47,12 +47,12 @@ final class StalledClient {
         }
     }
 
-    /// Sends requests until one waits more than ``stallTimeout`` (the push-back this
-    /// client is for), ``maximumRequests`` have gone, or the deadline has passed.
+    /// Sends bursts until one waits more than ``stallTimeout`` (the push-back this client
+    /// is for), ``maximumBursts`` have gone, or the deadline has passed.
     private func sendUntilPushedBack(over connection: TCPConnection) async throws {
         do {
-            for _ in 0..<Self.maximumRequests where ContinuousClock.now < deadline {
-                try await session.sendRequest(over: connection, timeout: Self.stallTimeout)
+            for _ in 0..<Self.maximumBursts where ContinuousClock.now < deadline {
+                try await session.sendBurst(over: connection, timeout: Self.stallTimeout)
             }
         } catch let error as TorusError where error.reason == .timedOut {
             tally.wasPushedBack()
