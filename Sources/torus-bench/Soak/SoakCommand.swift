@@ -70,17 +70,18 @@ struct SoakCommand: AsyncParsableCommand {
                 "RLIMIT_NOFILE \(limit) is too low for \(targets.count) servers of \(clientsPerServer) clients each"
                     + " (\(needed) descriptors with \(Self.spareDescriptors) spare)")
         }
+        var configuration = EventLoop.Configuration()
+        configuration.threadName = "torus-client"
+        configuration.backend = .ioUring
+        let client = try EventLoop(configuration: configuration)
         var servers: [SoakedServer] = []
         do {
             for target in targets { servers.append(try SoakedServer(target, connections: clientsPerServer)) }
         } catch {
             for server in servers { try? server.process.stop() }
+            await client.shutdown()
             throw error
         }
-        var configuration = EventLoop.Configuration()
-        configuration.threadName = "torus-client"
-        configuration.backend = .ioUring
-        let client = try EventLoop(configuration: configuration)
         print(
             "soak: \(servers.map(\.name).joined(separator: ", ")) at once, \(Self.format(minutes)) minutes;"
                 + " each: \(connections) churning clients (1-\(ChurningClient.maximumExchanges) exchanges a"
@@ -88,9 +89,9 @@ struct SoakCommand: AsyncParsableCommand {
                 + " that never read; client: one Torus io_uring loop")
         print(
             "a line per server every \(Self.format(interval)) s: its clients' exchanges, connections, resets made on"
-                + " purpose, stalled clients pushed back, unexpected errors and p99 latency, the server's VmRSS at its end and its open descriptors"
-                + " (the median of counts about once a second); the verdict holds the later intervals' RSS and"
-                + " descriptors to the first's")
+                + " purpose, stalled clients pushed back, unexpected errors and p99 latency; the server's VmRSS at"
+                + " the interval's end and its open descriptors (the median of counts about once a second). The"
+                + " verdict holds the later intervals' RSS and descriptors to the first's")
         StandardOutput.flushPrinted(onClosed: Self.stdoutClosed)
         let start = ContinuousClock.now
         let deadline = start + .seconds(minutes * 60)
