@@ -2,7 +2,8 @@ import Torus
 
 /// One soak client's side of a scenario (echo, HTTP): its buffers, and the two halves of
 /// an exchange, so that a client can also send a request and then abandon it (reset the
-/// connection, or never read). Every wait is bounded by ``operationTimeout``.
+/// connection, or never read). Every wait is bounded: reads by ``operationTimeout``,
+/// sends by the caller's timeout.
 protocol SoakSession: AnyObject {
     /// Sends one request (an echo message, an HTTP request), waiting at most `timeout`
     /// for the socket to take it.
