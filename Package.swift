@@ -62,6 +62,7 @@ let package = Package(
                 "TorusBenchCharts",
                 "TorusTestSupport",
                 "TorusCommandLine",
+                "TorusHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
                 .product(name: "NIOCore", package: "swift-nio"),

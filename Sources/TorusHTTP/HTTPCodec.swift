@@ -17,8 +17,9 @@ package final class HTTPCodec<Inbound, Outbound> {
         try channel.pipeline.syncOperations.addHandlers(handlers)
     }
 
-    /// Finishes the channel: it and its pipeline reference each other until it closes, so
-    /// a codec that did not would leak them (one per request and per served connection).
+    /// Closes the channel: until then it and its pipeline hold each other (and the
+    /// handlers, and their buffers), so a codec dropped without it leaked them all.
+    /// Runs where the codec was used, on its loop's thread.
     deinit {
         _ = try? channel.finish(acceptAlreadyClosed: true)
     }

@@ -41,7 +41,13 @@ struct BenchServeTests {
         }
     }
 
-    @Test(arguments: [["--backend", "io_uring"], ["--backend", "epoll"], ["--server", "nio"]])
+    /// The lean plaintext server on each reactor, TorusHTTP's `HTTPServer` on each
+    /// (`--torus-server torushttp`), and SwiftNIO: the same answer, byte for byte.
+    @Test(arguments: [
+        ["--backend", "io_uring"], ["--backend", "epoll"], ["--server", "nio"],
+        ["--backend", "io_uring", "--torus-server", "torushttp"],
+        ["--backend", "epoll", "--torus-server", "torushttp"],
+    ])
     func httpServerAnswersTwiceOnOneConnectionAndStopsCleanly(_ options: [String]) async throws {
         try await withDescriptorGate {
             let server = try ServerProcess(["torus-bench", "serve", "http", "--port", "0"] + options)
@@ -103,6 +109,17 @@ struct BenchServeTests {
         #expect(output.contains("| torus-epoll-task |"))
         let medians = try csvMedians(csv)
         #expect(medians.map { $0[1] } == ["torus-epoll", "torus-epoll-task", "c-epoll-echo"])
+    }
+
+    @Test func aTorusHTTPServerForTheNIOServerIsAClearError() async throws {
+        let (status, errors) = try await withDescriptorGate {
+            try ServerProcess([
+                "torus-bench", "serve", "http", "--server", "nio", "--torus-server", "torushttp", "--port", "0",
+            ])
+            .waitForExit()
+        }
+        #expect(status != 0)
+        #expect(errors.contains("--torus-server applies to --server torus only"))
     }
 
     @Test func aReactorForTheNIOServerIsAClearError() async throws {

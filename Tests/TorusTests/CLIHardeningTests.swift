@@ -61,6 +61,11 @@ struct CLIHardeningTests {
             bench(["connections"], "--count", "-1"), bench(["connections"], "--count", "100000000"),
             bench(["serve", "echo"], "--port", "-1"), bench(["serve", "http"], "--port", "65536"),
         ]
+        + (badSeconds + ["0", "1441"]).map { bench(["soak"], "--minutes", $0) }
+        + ["0", "-1", "10001"].map { bench(["soak"], "--connections", $0) }
+        + ["nan", "0.5", "3601"].map { bench(["soak"], "--interval", $0) }
+        + [bench(["soak", "--minutes", "0.05"], "--interval", "4")]
+        + ["nan", "-1", "101"].map { bench(["soak"], "--tolerance", $0) }
 
     @Test(arguments: badValues)
     func aBadValueIsAValidationErrorNamingTheOption(_ bad: BadValue) async throws {

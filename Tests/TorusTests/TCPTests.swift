@@ -85,6 +85,27 @@ struct TCPTests {
         }
     }
 
+    /// Two closes at once, as when a server stopped from outside closes its listener and
+    /// its accept loop, ended by that, closes it too (TorusHTTP's `HTTPServer` does): the
+    /// close that started first closes it, the later one throws `.closed`. (On io_uring the
+    /// first waits for the multishot accept's last completion; the later one used to close
+    /// the socket meanwhile, and the first then threw `.closed`: seen in `torus-bench
+    /// soak` as a server failing to stop.)
+    @Test(arguments: TestBackend.allCases)
+    func aCloseDuringAnotherLeavesTheErrorToTheLaterOne(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let listener = try TCPListener.bind(to: .loopbackV4)
+            let acceptLoop = Task(executorPreference: loop) {
+                while try await listener.accept() != nil {}
+                return await torusError { try await listener.close() }
+            }
+            #expect(await waitUntil(loop) { $0.operationSlotsInUse == 2 })  // multishot + waiter
+            try await listener.close()
+            let later = try await acceptLoop.value
+            #expect(later == TorusError(.close, .closed))
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func connectionsSequenceYieldsEveryClient(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
@@ -462,6 +483,29 @@ struct TCPTests {
             try await client.write([1, 2, 3])
             #expect(try await pair.server.read(exactly: 3) == [1, 2, 3])
             try await pair.close()
+        }
+    }
+
+    /// `.resetOnClose(true)`: the peer sees the connection reset (ECONNRESET), not an end
+    /// of stream; `.resetOnClose(false)` takes it back, and the peer reads a clean end.
+    @Test(arguments: TestBackend.allCases)
+    func resetOnCloseResetsThePeer(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            let reset = try await ConnectedPair.make()
+            try reset.client.setOption(.resetOnClose(true))
+            try await reset.client.close()
+            let error = await torusError { _ = try await reset.server.read(upTo: 16, timeout: .seconds(5)) }
+            #expect(error?.reason == .system(.connectionReset))
+            try await reset.server.close()
+
+            let clean = try await ConnectedPair.make()
+            try clean.client.setOption(.resetOnClose(true))
+            try clean.client.setOption(.resetOnClose(false))
+            try await clean.client.write([7])
+            try await clean.client.close()
+            #expect(try await clean.server.read(exactly: 1) == [7])
+            #expect(try await clean.server.read(upTo: 16, timeout: .seconds(5)).isEmpty)
+            try await clean.server.close()
         }
     }
 

@@ -98,10 +98,14 @@ public final class TCPListener: @unchecked Sendable {
     public var connections: Connections { Connections(listener: self) }
 
     /// Stops listening: a pending ``accept()`` returns nil, connections accepted but not
-    /// yet taken are closed, then the socket is closed. Closing twice throws `.closed`.
+    /// yet taken are closed, then the socket is closed. Closing twice throws `.closed`;
+    /// of two closes at once, the one that started later does.
     public func close() async throws {
         try await loop.onLoop(.close) {
             _ = try acceptor.listener.usableFD(for: .close)
+            // A close already at work (waiting for the accept's last completion) closes
+            // the socket once its wait is over: this one must not close it first.
+            guard !acceptor.isClosed else { throw TorusError(.close, .closed) }
             await acceptor.close()
             try await acceptor.listener.close()
         }

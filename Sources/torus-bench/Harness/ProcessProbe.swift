@@ -25,6 +25,17 @@ enum ProcessProbe {
         entries(of: "/proc/\(pid)/fd").count
     }
 
+    /// How many of `pid`'s descriptors are sockets (/proc/PID/fd links to `socket:[...]`):
+    /// its listener and connections, without the pipes, eventfds and rings a runtime may
+    /// open lazily.
+    static func openSockets(_ pid: pid_t) -> Int {
+        entries(of: "/proc/\(pid)/fd").count { descriptor in
+            var target = [CChar](repeating: 0, count: 64)
+            let length = readlink("/proc/\(pid)/fd/\(descriptor)", &target, target.count - 1)
+            return length > 0 && target.prefix(length).map { UInt8(bitPattern: $0) }.starts(with: "socket:".utf8)
+        }
+    }
+
     /// The numeric entries of a /proc directory (threads, descriptors).
     private static func entries(of path: String) -> [String] {
         guard let directory = opendir(path) else { return [] }

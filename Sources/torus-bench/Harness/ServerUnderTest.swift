@@ -46,6 +46,9 @@ final class ServerUnderTest {
     /// How many descriptors the child has open: its accepted connections show here.
     func openDescriptors() -> Int { ProcessProbe.openDescriptors(child.pid) }
 
+    /// How many of the child's descriptors are sockets: its listener and connections.
+    func openSockets() -> Int { ProcessProbe.openSockets(child.pid) }
+
     /// The server's own counters: system calls its loop made so far (nil when it does
     /// not count them: SwiftNIO), and heap allocations since the previous call (the first
     /// call starts counting). Nil for servers that do not report (the C references).

@@ -2,7 +2,9 @@ import Torus
 
 /// A Torus server under test: one loop on the chosen reactor, a listener on 127.0.0.1,
 /// and every accepted connection (with TCP_NODELAY) served the scenario's way
-/// (``ConnectionServing``: ``EchoHandler``, ``TorusEcho``, ``TorusPlaintext``).
+/// (``ConnectionServing``: ``EchoHandler``, ``TorusEcho``, ``TorusPlaintext``), or the
+/// listener handed whole to a server that accepts for itself (TorusHTTP's `HTTPServer`,
+/// which leaves TCP_NODELAY off).
 final class TorusServer: RunningServer {
     let port: Int
     private let loop: EventLoop
@@ -17,6 +19,9 @@ final class TorusServer: RunningServer {
         case task(@Sendable (TCPConnection) async -> Void)
         /// Without a task, by the one handler this closure makes on the loop thread.
         case handler(@Sendable () -> any ConnectionHandler)
+        /// By this closure, run in a pinned task with the listener: it accepts and serves
+        /// until the listener is closed.
+        case listener(@Sendable (TCPListener) async throws -> Void)
     }
 
     /// Starts a loop on `backend` and serves 127.0.0.1:`port` on it (0: any free port),
@@ -51,6 +56,8 @@ final class TorusServer: RunningServer {
     /// connection only.
     private static func serve(_ listener: TCPListener, _ serving: ConnectionServing) async throws {
         switch serving {
+        case .listener(let serve):
+            try await serve(listener)
         case .handler(let make):
             let handler = make()
             for try await connection in listener.connections {
