@@ -84,25 +84,26 @@ public struct HTTPServer: Sendable {
     /// Answers the requests on one connection in order, until it closes.
     private func serve(_ connection: TCPConnection, id: Int, in connections: HTTPServerConnections) async throws {
         let codec = try HTTPCodec<HTTPServerRequestPart, HTTPServerResponsePart>(maxHeaderSize: maxHeaderSize)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-        defer { buffer.deallocate() }
         var head: HTTPRequestHead?
         var body: [UInt8] = []
         while true {
-            let count = try await connection.read(into: buffer)
-            if count == 0 { return }
+            // Bytes arrive in the loop's pooled receive buffers, decoded before the buffer
+            // goes back: a connection holds no read buffer of its own between requests
+            // (a 64 KiB one each, made and freed per connection, fragmented the heap
+            // under churn: `torus-bench soak`).
+            guard let decoded = try await connection.receive({ bytes in bytes.isEmpty ? nil : try codec.decode(bytes) })
+            else { return }
             connections.set(id, .inRequest)
-            let decoded = try codec.decode(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             for part in decoded {
                 switch part {
                 case .head(let requestHead):
                     head = requestHead
                     body = []
                     let announced = requestHead.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
-                    if announced > maxBodySize { return try await refuseTooLarge(connection, codec, buffer: buffer) }
+                    if announced > maxBodySize { return try await refuseTooLarge(connection, codec) }
                 case .body(let bytes):
                     if body.count + bytes.readableBytes > maxBodySize {
-                        return try await refuseTooLarge(connection, codec, buffer: buffer)
+                        return try await refuseTooLarge(connection, codec)
                     }
                     body += bytes.readableBytesView
                 case .end:
@@ -128,8 +129,7 @@ public struct HTTPServer: Sendable {
     /// client reads it. So the server half-closes and drains (up to ``maxBodySize`` more
     /// bytes, for at most 5 seconds in all) before the caller closes.
     private func refuseTooLarge(
-        _ connection: TCPConnection, _ codec: HTTPCodec<HTTPServerRequestPart, HTTPServerResponsePart>,
-        buffer: UnsafeMutableRawBufferPointer
+        _ connection: TCPConnection, _ codec: HTTPCodec<HTTPServerRequestPart, HTTPServerResponsePart>
     ) async throws {
         let headers = HTTPHeaders([("Content-Length", "0"), ("Connection", "close")])
         let head = HTTPResponseHead(version: .http1_1, status: .payloadTooLarge, headers: headers)
@@ -140,7 +140,7 @@ public struct HTTPServer: Sendable {
         while drained <= maxBodySize {
             let left = deadline - .now
             if left <= .zero { return }
-            let count = try await connection.read(into: buffer, timeout: left)
+            let count = try await connection.receive(timeout: left) { $0.count }
             if count == 0 { return }
             drained += count
         }
