@@ -16,7 +16,7 @@ struct ConnectionContractTests {
             try? connection.send(bytes)
         }
         func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
-            ended.withLock { $0 += 1 }
+            ended.withTSanVisibleLock { $0 += 1 }
         }
     }
 
@@ -31,7 +31,7 @@ struct ConnectionContractTests {
             try pair.client.shutdown(.write)
             #expect(try await readToEnd(pair.client) == [1, 2, 3])
             #expect(await waitUntil(loop) { $0.descriptorsOwned == baseline.descriptorsOwned + 1 })
-            #expect(handler.ended.withLock { $0 } == 1)
+            #expect(handler.ended.withTSanVisibleLock { $0 } == 1)
         }
     }
 

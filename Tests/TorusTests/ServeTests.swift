@@ -510,25 +510,25 @@ private final class RecordingHandler: ConnectionHandler, Sendable {
     init(reply: @escaping Reply) { self.reply = reply }
 
     /// What it heard so far.
-    var heard: Heard { state.withLock { $0 } }
+    var heard: Heard { state.withTSanVisibleLock { $0 } }
 
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
         #expect(connection.loop.isCurrent)
-        state.withLock {
+        state.withTSanVisibleLock {
             $0.chunks.append(Array(bytes))
             $0.receivedCount += bytes.count
         }
         do {
             try reply(connection, bytes)
         } catch {
-            state.withLock { $0.replyErrors.append("\(error)") }
+            state.withTSanVisibleLock { $0.replyErrors.append("\(error)") }
             Issue.record("reply failed: \(error)")
         }
     }
 
     func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
         #expect(connection.loop.isCurrent)
-        state.withLock { $0.endings.append(error) }
+        state.withTSanVisibleLock { $0.endings.append(error) }
         connection.closeWhenSent()
     }
 }
