@@ -6,7 +6,7 @@ import Testing
 @testable import Torus
 
 /// The task helpers: gather, race, withTimeout, spawn, runInPool.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct TaskHelperTests {
     struct Boom: Error, Equatable {}
 

@@ -5,7 +5,8 @@ import Glibc
 /// sanitizer runs several times slower), 1 when it is unset or not a positive integer.
 ///
 /// Only margins scale (a client's timeout that a slow but correct run must not hit, a
-/// timer the test expects to fire after something else); what a test checks does not.
+/// timer the test expects to fire after something else, a suite's time limit of this
+/// many minutes); what a test checks does not.
 let testTimeScale: Int = {
     guard let value = getenv("TORUS_TEST_TIME_SCALE"), let scale = Int(String(cString: value)), scale > 0 else {
         return 1

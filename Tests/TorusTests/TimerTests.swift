@@ -4,7 +4,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct TimerTests {
     @Test(arguments: TestBackend.allCases)
     func sleepForWaitsAtLeastTheDuration(_ backend: TestBackend) async throws {
