@@ -17,13 +17,15 @@ test: deps
 # bundle, so they come from the sanitized build too). halt_on_error: the first report
 # ends the run with a failure, so a green run means no report at all. Swift's crash
 # backtracer is off: its handler for the sanitizer's abort can hang in the sanitizer's
-# fork lock. TORUS_TEST_TIME_SCALE stretches the tests' wall-clock margins (a client's
+# fork lock. scripts/sanitizers/ holds the suppressions, each for code outside Torus
+# with its reason. TORUS_TEST_TIME_SCALE stretches the tests' wall-clock margins (a client's
 # timeout, a timer that must fire after something else) for the slower code.
 SANITIZED_TEST = SWIFT_BACKTRACE=enable=no swift test --skip-build
 
 test-asan: deps
 	swift build --build-tests --sanitize=address --scratch-path .build-asan
-	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 TORUS_TEST_TIME_SCALE=3 \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/sanitizers/lsan.supp \
+	  TORUS_TEST_TIME_SCALE=3 \
 	  $(SANITIZED_TEST) --sanitize=address --scratch-path .build-asan $(ARGS)
 
 test-tsan: deps
