@@ -8,7 +8,7 @@
  * Usage: c-liburing-echo [--port P]      (default 0 = ephemeral)
  *
  * Prints "listening <port>\n" on stdout once the socket is listening.
- * On SIGINT/SIGTERM exits with status 0 and prints
+ * On SIGINT/SIGTERM (read from a signalfd in the ring) exits with status 0 and prints
  * "c-liburing-echo: cpu_user_us=<n> cpu_sys_us=<n>" on stderr.
  */
 #define _GNU_SOURCE
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,6 +52,7 @@ enum op {
     OP_ACCEPT = 1,
     OP_RECV   = 2,
     OP_SEND   = 3,
+    OP_SIGNAL = 4,
 };
 #define OP_MASK ((uint64_t)7)
 
@@ -61,13 +63,12 @@ struct conn {
     unsigned char buf[BUF_SIZE];
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
+/* SIGINT/SIGTERM arrive as a read of this signalfd, completed in the ring: no handler
+ * that a sanitizer's signal interposition could hold back while the thread waits in
+ * io_uring_enter (ThreadSanitizer runs a handler only at its next libc call). */
+static int signal_fd = -1;
+static struct signalfd_siginfo signal_info;
+static int stop_requested;
 
 static inline uint64_t make_ud(struct conn *c, enum op op)
 {
@@ -104,6 +105,13 @@ static void arm_accept(struct io_uring *ring, int lfd)
     struct io_uring_sqe *sqe = get_sqe(ring);
     io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, make_ud(NULL, OP_ACCEPT));
+}
+
+static void arm_signal_read(struct io_uring *ring)
+{
+    struct io_uring_sqe *sqe = get_sqe(ring);
+    io_uring_prep_read(sqe, signal_fd, &signal_info, sizeof(signal_info), 0);
+    io_uring_sqe_set_data64(sqe, make_ud(NULL, OP_SIGNAL));
 }
 
 static void arm_recv(struct io_uring *ring, struct conn *c)
@@ -195,24 +203,22 @@ static void install_signals(void)
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;            /* no SA_RESTART: let io_uring_enter return -EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, NULL);
 
-    /* A parent's thread may have spawned us with signals blocked (libdispatch workers
-     * block nearly all): unblock the ones that stop us. */
+    /* Blocked, so they queue for the signalfd (whatever mask the parent spawned us
+     * with: libdispatch workers block nearly all). */
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+    sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+    signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
+    if (signal_fd < 0) {
+        perror(PROG_NAME ": signalfd");
+        exit(1);
+    }
 }
 
 /* Try the fastest ring setup first, dropping optional flags on -EINVAL. */
@@ -360,6 +366,7 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     arm_accept(&ring, lfd);
+    arm_signal_read(&ring);
 
     while (!stop_requested) {
         struct io_uring_cqe *cqe;
@@ -368,7 +375,7 @@ int main(int argc, char **argv)
         ret = io_uring_submit_and_wait(&ring, 1);
         if (ret < 0) {
             if (ret == -EINTR || ret == -EAGAIN || ret == -EBUSY)
-                continue;   /* loop condition checks stop_requested */
+                continue;
             fprintf(stderr, PROG_NAME ": io_uring_submit_and_wait: %s\n", strerror(-ret));
             status = 1;
             break;
@@ -387,6 +394,9 @@ int main(int argc, char **argv)
                 break;
             case OP_SEND:
                 handle_send(&ring, ud_conn(ud), cqe->res);
+                break;
+            case OP_SIGNAL:
+                stop_requested = 1;
                 break;
             }
         }

@@ -146,4 +146,22 @@ static inline void *torus_current_loop(void) { return torus_current_loop_storage
 /// Records the event loop that owns the calling thread.
 void torus_set_current_loop(void *loop);
 
+/// ThreadSanitizer's annotations, weak: defined only in a `--sanitize=thread` build, null
+/// (and the shims below do nothing) otherwise.
+extern void __tsan_acquire(void *address) __attribute__((weak));
+extern void __tsan_release(void *address) __attribute__((weak));
+
+/// Tells ThreadSanitizer that this thread now holds the lock at `address`: it inherits what
+/// the last ``torus_sanitizer_release`` of `address` published. Swift's `Mutex` hands a
+/// contended lock over in futex calls its (uninstrumented) library makes, which the
+/// sanitizer cannot see.
+static inline void torus_sanitizer_acquire(const void *address) {
+    if (__tsan_acquire) __tsan_acquire((void *)address);
+}
+
+/// Tells ThreadSanitizer that this thread is about to give up the lock at `address`.
+static inline void torus_sanitizer_release(const void *address) {
+    if (__tsan_release) __tsan_release((void *)address);
+}
+
 #endif

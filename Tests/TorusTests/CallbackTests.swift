@@ -6,7 +6,7 @@ import Testing
 
 /// The callback layer against its async twins: same bytes, same errors, same
 /// cancellation, completions on the loop thread.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct CallbackTests {
     @Test(arguments: TestBackend.allCases)
     func callbackWritesAndReadsCarryTheSameBytesAsAsync(_ backend: TestBackend) async throws {
@@ -165,11 +165,11 @@ struct CallbackTests {
         try await withTestLoop(backend) { loop in
             let fired = LoopConfined<[String]>([], on: loop)
             let done = Promise<[String]>()
-            loop.sleep(for: .milliseconds(20)) { _ in
+            loop.sleep(for: .milliseconds(20).scaled) { _ in
                 fired.value.append("later")
                 try! done.complete(fired.value)
             }
-            loop.sleep(until: .now + .milliseconds(5)) { _ in fired.value.append("sooner") }
+            loop.sleep(until: .now + .milliseconds(5).scaled) { _ in fired.value.append("sooner") }
             loop.nop { _ in fired.value.append("nop") }
             let order = try await done.future.value
             #expect(order == ["nop", "sooner", "later"])

@@ -7,7 +7,7 @@ import Testing
 /// What a new user may rely on at the edges of a connection's life, the same on both
 /// reactors: a handler need not close, close interrupts a read with `.closed`, a served
 /// connection refuses the async calls, and shutting down after a reset is quiet.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct ConnectionContractTests {
     /// Logs the end and nothing else: no `closeWhenSent()`, no call to the default.
     private final class LoggingHandler: ConnectionHandler, Sendable {
@@ -16,7 +16,7 @@ struct ConnectionContractTests {
             try? connection.send(bytes)
         }
         func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
-            ended.withLock { $0 += 1 }
+            ended.withTSanVisibleLock { $0 += 1 }
         }
     }
 
@@ -31,7 +31,7 @@ struct ConnectionContractTests {
             try pair.client.shutdown(.write)
             #expect(try await readToEnd(pair.client) == [1, 2, 3])
             #expect(await waitUntil(loop) { $0.descriptorsOwned == baseline.descriptorsOwned + 1 })
-            #expect(handler.ended.withLock { $0 } == 1)
+            #expect(handler.ended.withTSanVisibleLock { $0 } == 1)
         }
     }
 

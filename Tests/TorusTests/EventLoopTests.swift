@@ -45,7 +45,7 @@ actor PoolActor {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct EventLoopTests {
     @Test(arguments: TestBackend.allCases)
     func runExecutesOnTheLoopThread(_ backend: TestBackend) async throws {

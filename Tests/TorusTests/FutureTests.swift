@@ -3,7 +3,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct FutureTests {
     @Test(arguments: TestBackend.allCases)
     func completingWakesAwaitersAndCallbacksOnTheLoop(_ backend: TestBackend) async throws {
@@ -13,10 +13,10 @@ struct FutureTests {
             let seen = Promise<[String]>()
             let order = Mutex<[String]>([])
             promise.future.whenComplete { result in
-                order.withLock { $0.append("first \(try! result.get()) onLoop=\(loop.isCurrent)") }
+                order.withTSanVisibleLock { $0.append("first \(try! result.get()) onLoop=\(loop.isCurrent)") }
             }
             promise.future.whenComplete { result in
-                let entries = order.withLock {
+                let entries = order.withTSanVisibleLock {
                     $0.append("second \(try! result.get()) onLoop=\(loop.isCurrent)")
                     return $0
                 }
@@ -26,7 +26,7 @@ struct FutureTests {
             #expect(!promise.future.isComplete)
             try promise.complete(42)
             // Callbacks never run inside `complete`.
-            #expect(order.withLock { $0.isEmpty })
+            #expect(order.withTSanVisibleLock { $0.isEmpty })
             #expect(try await awaited == 42)
             #expect(try await seen.future.value == ["first 42 onLoop=true", "second 42 onLoop=true"])
             #expect(try promise.future.result?.get() == 42)

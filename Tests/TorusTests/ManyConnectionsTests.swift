@@ -5,7 +5,7 @@ import Testing
 
 /// 1,000 connections through one loop, each echoing 1 MiB of its own pseudo-random
 /// bytes, compared byte for byte.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct ManyConnectionsTests {
     static let connections = 1000
     static let bytesPerConnection = 1 << 20
@@ -131,7 +131,7 @@ struct ManyConnectionsTests {
         var expectedCount = 0
         // Bounded: each read returns at least one byte until end of stream.
         for _ in 0...bytesPerConnection {
-            let count = try await connection.read(into: received, timeout: .seconds(30))
+            let count = try await connection.read(into: received, timeout: .seconds(30).scaled)
             if count == 0 { break }
             guard total + count <= bytesPerConnection else {
                 throw EchoMismatch(
@@ -162,7 +162,7 @@ struct ManyConnectionsTests {
             throw EchoMismatch(
                 connection: index, position: total, detail: "end of stream after \(total) bytes")
         }
-        guard try await connection.read(into: received, timeout: .seconds(30)) == 0 else {
+        guard try await connection.read(into: received, timeout: .seconds(30).scaled) == 0 else {
             throw EchoMismatch(
                 connection: index, position: total, detail: "no end of stream after the echo")
         }

@@ -7,7 +7,7 @@ import Testing
 /// exactly and in order, whatever the message size against the pool's buffer size; end of
 /// stream as empty bytes; cancellation and errors give the buffer back; a dry pool falls
 /// back to temporary buffers without losing a byte.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct ReceiveTests {
     /// A pool of small buffers, so messages span many of them.
     static func smallPool(_ configuration: inout EventLoop.Configuration) {
@@ -202,7 +202,7 @@ struct ReceiveTests {
 
 /// io_uring without provided-buffer rings (before Linux 5.19): the pool lends from a
 /// stack and each receive holds its buffer while it waits; bytes still arrive exactly.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct ReceiveWithoutBufferRingTests {
     @Test(arguments: [1, 1024, 5000])
     func receivedBytesEchoExactly(size: Int) async throws {

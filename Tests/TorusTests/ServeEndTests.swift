@@ -8,7 +8,7 @@ import Testing
 /// own `received`, a failed connection stops receiving, sends during shutdown throw, the
 /// connection and its loop are freed whatever the handler did, and a buffer a send still
 /// reads stays lent.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct ServeEndTests {
     /// The handler's two methods run one at a time: a send that fails at once (the
     /// server shut its own write side; epoll cancels the receive synchronously) ends the
@@ -23,8 +23,8 @@ struct ServeEndTests {
             try pair.server.serve(with: handler)
             try pair.server.shutdown(.write)
             try await pair.client.write([1])
-            #expect(await waitUntil(loop) { _ in handler.state.withLock { !$0.endDepths.isEmpty } })
-            let state = handler.state.withLock { $0 }
+            #expect(await waitUntil(loop) { _ in handler.state.withTSanVisibleLock { !$0.endDepths.isEmpty } })
+            let state = handler.state.withTSanVisibleLock { $0 }
             #expect(state.endDepths == [0], "connectionEnded ran nested inside received: \(state)")
             #expect(state.endErrors == [TorusError(.write, .system(.brokenPipe))])
             try await pair.client.close()
@@ -134,7 +134,7 @@ struct ServeEndTests {
                 return pair.client
             }
             await loop.shutdown()
-            #expect(handler.outcome.withLock { $0 } == [TorusError(.write, .loopShutDown)])
+            #expect(handler.outcome.withTSanVisibleLock { $0 } == [TorusError(.write, .loopShutDown)])
             withExtendedLifetime(client) {}
         }
     }
@@ -190,7 +190,7 @@ private final class SendAtEndHandler: ConnectionHandler, Sendable {
         do {
             try [UInt8(1)].withUnsafeBytes { try connection.send($0) }
         } catch let error as TorusError {
-            outcome.withLock { $0.append(error) }
+            outcome.withTSanVisibleLock { $0.append(error) }
         } catch {
             Issue.record("not a TorusError: \(error)")
         }
@@ -217,17 +217,17 @@ private final class DepthHandler: ConnectionHandler, Sendable {
     let state = Mutex(State())
 
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
-        state.withLock { $0.depth += 1 }
+        state.withTSanVisibleLock { $0.depth += 1 }
         do {
             try connection.send(bytes)
         } catch {
-            state.withLock { $0.sendErrors.append("\(error)") }
+            state.withTSanVisibleLock { $0.sendErrors.append("\(error)") }
         }
-        state.withLock { $0.depth -= 1 }
+        state.withTSanVisibleLock { $0.depth -= 1 }
     }
 
     func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
-        state.withLock {
+        state.withTSanVisibleLock {
             $0.endDepths.append($0.depth)
             $0.endErrors.append(error)
         }

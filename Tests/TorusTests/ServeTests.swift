@@ -8,7 +8,7 @@ import Testing
 /// task. Bytes arrive exactly and in order, replies are copied (or kept in their receive
 /// buffer) and leave in order, large and stalled sends complete, the handler hears the end
 /// once, bad calls throw clear errors, and no slot, buffer or descriptor is left behind.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct ServeTests {
     // MARK: Bytes
 
@@ -510,25 +510,25 @@ final class RecordingHandler: ConnectionHandler, Sendable {
     init(reply: @escaping Reply) { self.reply = reply }
 
     /// What it heard so far.
-    var heard: Heard { state.withLock { $0 } }
+    var heard: Heard { state.withTSanVisibleLock { $0 } }
 
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
         #expect(connection.loop.isCurrent)
-        state.withLock {
+        state.withTSanVisibleLock {
             $0.chunks.append(Array(bytes))
             $0.receivedCount += bytes.count
         }
         do {
             try reply(connection, bytes)
         } catch {
-            state.withLock { $0.replyErrors.append("\(error)") }
+            state.withTSanVisibleLock { $0.replyErrors.append("\(error)") }
             Issue.record("reply failed: \(error)")
         }
     }
 
     func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
         #expect(connection.loop.isCurrent)
-        state.withLock { $0.endings.append(error) }
+        state.withTSanVisibleLock { $0.endings.append(error) }
         connection.closeWhenSent()
     }
 }

@@ -205,15 +205,15 @@ final class Flag: Sendable {
 /// Lines appended from any thread, in order (what a demo reported, the order tasks ran).
 final class Recorder: Sendable {
     private let storage = Mutex<[String]>([])
-    func append(_ line: String) { storage.withLock { $0.append(line) } }
-    var lines: [String] { storage.withLock { $0 } }
+    func append(_ line: String) { storage.withTSanVisibleLock { $0.append(line) } }
+    var lines: [String] { storage.withTSanVisibleLock { $0 } }
 }
 
 /// Carries a loop out of a closure that throws.
 final class LoopBox: Sendable {
     private let storage = Mutex<EventLoop?>(nil)
-    func set(_ loop: EventLoop) { storage.withLock { $0 = loop } }
-    func get() -> EventLoop? { storage.withLock { $0 } }
+    func set(_ loop: EventLoop) { storage.withTSanVisibleLock { $0 = loop } }
+    func get() -> EventLoop? { storage.withTSanVisibleLock { $0 } }
 }
 
 // MARK: - Errors

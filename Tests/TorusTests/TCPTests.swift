@@ -3,7 +3,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct TCPTests {
     // MARK: Listener
 

@@ -6,7 +6,7 @@ import Testing
 @testable import Torus
 
 /// The task helpers: gather, race, withTimeout, spawn, runInPool.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct TaskHelperTests {
     struct Boom: Error, Equatable {}
 
@@ -191,9 +191,9 @@ private func sleepReportingCancellation(_ loop: EventLoop, _ flag: Flag) async t
 private final class Latch: Sendable {
     private let isOpen = Mutex(false)
     func wait() {
-        while !isOpen.withLock({ $0 }) { usleep(1_000) }
+        while !isOpen.withTSanVisibleLock({ $0 }) { usleep(1_000) }
     }
-    func open() { isOpen.withLock { $0 = true } }
+    func open() { isOpen.withTSanVisibleLock { $0 = true } }
 }
 
 // MARK: - Capturing log messages
@@ -208,9 +208,9 @@ final class LogRecords: Sendable {
 
     private let records = Mutex<[Record]>([])
 
-    func append(_ record: Record) { records.withLock { $0.append(record) } }
+    func append(_ record: Record) { records.withTSanVisibleLock { $0.append(record) } }
 
-    var all: [Record] { records.withLock { $0 } }
+    var all: [Record] { records.withTSanVisibleLock { $0 } }
 
     /// The first record, waiting for it on `loop` for up to about 10 seconds.
     func first(on loop: EventLoop) async throws -> Record {

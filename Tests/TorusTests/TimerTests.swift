@@ -4,7 +4,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct TimerTests {
     @Test(arguments: TestBackend.allCases)
     func sleepForWaitsAtLeastTheDuration(_ backend: TestBackend) async throws {
@@ -56,10 +56,10 @@ struct TimerTests {
         try await withTestLoop(backend) { loop in
             let order = LoopConfined<[Int]>([], on: loop)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                // Started longest first; 30 ms apart, so no scheduler can swap them.
+                // Started longest first; 30 ms apart (scaled), so no scheduler can swap them.
                 for index in (0..<4).reversed() {
                     group.addTask {
-                        try await loop.sleep(for: .milliseconds(30 * (index + 1)))
+                        try await loop.sleep(for: .milliseconds(30 * (index + 1)).scaled)
                         order.value.append(index)
                     }
                 }

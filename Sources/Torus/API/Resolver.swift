@@ -23,7 +23,7 @@ enum Resolver {
         let pending = PendingLookup()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                pending.continuation.withLock { $0 = continuation }
+                pending.continuation.withTSanVisibleLock { $0 = continuation }
                 // Cancelled before the continuation was stored: the handler found nothing.
                 if Task.isCancelled { return pending.resume(with: .failure(CancellationError())) }
                 DispatchQueue.global().async { pending.resume(with: Result { try lookUp(host, port) }) }
@@ -39,7 +39,7 @@ enum Resolver {
         let continuation = Mutex<CheckedContinuation<[SocketAddress], any Error>?>(nil)
 
         func resume(with result: Result<[SocketAddress], any Error>) {
-            continuation.withLock { $0.take() }?.resume(with: result)
+            continuation.withTSanVisibleLock { $0.take() }?.resume(with: result)
         }
     }
 

@@ -11,7 +11,7 @@ extension EventLoop {
     /// own included.
     public func shutdown() async {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let alreadyExited = remote.withLock { work in
+            let alreadyExited = remote.withTSanVisibleLock { work in
                 if work.exited { return true }
                 work.stopRequested = true
                 work.shutdownWaiters.append(continuation)
@@ -39,7 +39,7 @@ extension EventLoop {
         descriptors.removeAll()
         receiveBufferPool?.unregister()
         lifecycle.store(Lifecycle.exited.rawValue, ordering: .relaxed)
-        let (jobs, waiters) = remote.withLock { work in
+        let (jobs, waiters) = remote.withTSanVisibleLock { work in
             work.exited = true
             let taken = (work.jobs, work.shutdownWaiters)
             work.jobs = []

@@ -133,7 +133,7 @@ extension EventLoop {
 
     /// From a pool thread: the blocking call for `id` returned `result`.
     func postPoolResult(_ id: OperationID, result: Int32) {
-        let accepted = remote.withLock { work in
+        let accepted = remote.withTSanVisibleLock { work in
             guard !work.exited else { return false }
             work.poolResults.append(PoolResult(id: id, result: result))
             return true

@@ -13,7 +13,7 @@ extension EventLoop: TaskExecutor {
             ready.append(scheduled)
             return
         }
-        let accepted = remote.withLock { work in
+        let accepted = remote.withTSanVisibleLock { work in
             guard !work.exited else { return false }
             work.jobs.append(scheduled)
             return true
@@ -33,7 +33,7 @@ extension EventLoop: TaskExecutor {
             cancel(id)
             return
         }
-        let accepted = remote.withLock { work in
+        let accepted = remote.withTSanVisibleLock { work in
             guard !work.exited else { return false }
             work.cancellations.append(id)
             return true
@@ -55,7 +55,7 @@ extension EventLoop: TaskExecutor {
         counters.wakeups &+= 1
         wakePending.store(false, ordering: .sequentiallyConsistent)
         var stop = false
-        remote.withLock { work in
+        remote.withTSanVisibleLock { work in
             swap(&work.jobs, &remoteSpare.jobs)
             swap(&work.cancellations, &remoteSpare.cancellations)
             swap(&work.poolResults, &remoteSpare.poolResults)

@@ -44,17 +44,17 @@ public final class Future<Value: Sendable>: Sendable {
     }
 
     /// Whether the promise has been completed (or failed, or abandoned).
-    public var isComplete: Bool { state.withLock { $0.result != nil } }
+    public var isComplete: Bool { state.withTSanVisibleLock { $0.result != nil } }
 
     /// The outcome, or nil while the promise is pending. Does not wait.
-    public var result: Result<Value, any Error>? { state.withLock { $0.result } }
+    public var result: Result<Value, any Error>? { state.withTSanVisibleLock { $0.result } }
 
     /// Calls `callback` with the outcome, on the future's loop thread, once the promise
     /// is completed: never inside this call or inside `complete`, even when the outcome
     /// is known already, so a callback never runs in the middle of its registrar's code.
     /// Callbacks registered before completion run in registration order.
     public func whenComplete(_ callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
-        let known = state.withLock { state -> Result<Value, any Error>? in
+        let known = state.withTSanVisibleLock { state -> Result<Value, any Error>? in
             if let result = state.result { return result }
             state.callbacks.append(callback)
             return nil
@@ -68,7 +68,7 @@ public final class Future<Value: Sendable>: Sendable {
     /// stays pending, and other waiters and callbacks still receive its outcome.
     public var value: Value {
         get async throws {
-            let (known, id) = state.withLock { state -> (Result<Value, any Error>?, UInt64) in
+            let (known, id) = state.withTSanVisibleLock { state -> (Result<Value, any Error>?, UInt64) in
                 if let result = state.result { return (result, 0) }
                 state.lastWaiterID &+= 1
                 return (nil, state.lastWaiterID)
@@ -76,7 +76,7 @@ public final class Future<Value: Sendable>: Sendable {
             if let known { return try known.get() }
             return try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { continuation in
-                    let known = state.withLock { state -> Result<Value, any Error>? in
+                    let known = state.withTSanVisibleLock { state -> Result<Value, any Error>? in
                         if let result = state.result { return result }
                         // Checked under the lock `onCancel` takes: a cancellation either
                         // is seen here or finds the waiter registered.
@@ -87,7 +87,7 @@ public final class Future<Value: Sendable>: Sendable {
                     if let known { continuation.resume(with: known) }
                 }
             } onCancel: {
-                let waiter = state.withLock { state in
+                let waiter = state.withTSanVisibleLock { state in
                     state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
                 }
                 waiter?.resume(throwing: CancellationError())
@@ -98,7 +98,7 @@ public final class Future<Value: Sendable>: Sendable {
     /// Records the outcome and wakes waiters and callbacks; false if it was recorded
     /// already (the first outcome stands).
     func resolve(_ result: Result<Value, any Error>) -> Bool {
-        let taken = state.withLock {
+        let taken = state.withTSanVisibleLock {
             state -> (
                 callbacks: [@Sendable (Result<Value, any Error>) -> Void],
                 waiters: [UnsafeContinuation<Value, any Error>]

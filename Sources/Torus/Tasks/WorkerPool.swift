@@ -33,7 +33,7 @@ final class WorkerPool<Work: PoolWork>: Sendable {
 
     /// Queues `work` for the next free thread.
     func submit(_ work: Work) {
-        let start = state.withLock { state in
+        let start = state.withTSanVisibleLock { state in
             state.queue.append(work)
             defer { state.threadsStarted = true }
             return !state.threadsStarted
@@ -48,7 +48,7 @@ final class WorkerPool<Work: PoolWork>: Sendable {
 
     /// Lets the threads finish what is queued and exit.
     func stop() {
-        let started = state.withLock { state in
+        let started = state.withTSanVisibleLock { state in
             state.stopping = true
             return state.threadsStarted
         }
@@ -58,12 +58,12 @@ final class WorkerPool<Work: PoolWork>: Sendable {
     private func work() {
         while true {
             available.wait()
-            let next = state.withLock { state -> Work? in
+            let next = state.withTSanVisibleLock { state -> Work? in
                 if let work = state.queue.popFirst() { return work }
                 return nil
             }
             guard let next else {
-                if state.withLock({ $0.stopping }) { return }
+                if state.withTSanVisibleLock({ $0.stopping }) { return }
                 continue
             }
             next.perform()

@@ -38,7 +38,7 @@ final class LoadGenerator: Sendable {
                 }
             }
         }
-        done.withLock { $0 = task }
+        done.withTSanVisibleLock { $0 = task }
     }
 
     /// Runs `session`'s exchanges on `client` until stopped or failed, then closes it.
@@ -49,7 +49,7 @@ final class LoadGenerator: Sendable {
                 try await session.exchange(over: client)
                 let latency = (ContinuousClock.now - start).components
                 let nanoseconds = UInt64(latency.seconds) * 1_000_000_000 + UInt64(latency.attoseconds / 1_000_000_000)
-                latencies.withLock { _ = $0.record(nanoseconds) }
+                latencies.withTSanVisibleLock { _ = $0.record(nanoseconds) }
             }
         } catch {
             failures.add(1, ordering: .relaxed)
@@ -59,19 +59,19 @@ final class LoadGenerator: Sendable {
 
     /// Forgets the latencies recorded so far: the start of a measured window.
     func resetLatencies() {
-        latencies.withLock { $0.reset() }
+        latencies.withTSanVisibleLock { $0.reset() }
     }
 
     /// The latencies recorded since ``resetLatencies()``: one per exchange completed
     /// (`totalCount` counts the exchanges).
     func latencySnapshot() -> Histogram<UInt64> {
-        latencies.withLock { $0 }
+        latencies.withTSanVisibleLock { $0 }
     }
 
     /// Stops every client after its current exchange and closes the connections.
     func stop() async {
         stopping.store(true, ordering: .relaxed)
-        await done.withLock { $0 }?.value
+        await done.withTSanVisibleLock { $0 }?.value
     }
 }
 

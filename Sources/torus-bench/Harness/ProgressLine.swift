@@ -1,5 +1,6 @@
 import TorusTestSupport
 import Foundation
+import Torus
 import Synchronization
 
 /// The suite's live progress line on a terminal: the scenario, the server being
@@ -49,7 +50,7 @@ final class ProgressLine: Sendable {
         }
         let line = ProgressLine(
             terminal: relays.last!.destination, relays: relays, wake: try pipeEnds())
-        shown.withLock { $0 = line }
+        shown.withTSanVisibleLock { $0 = line }
         Thread { line.relay() }.start()
         return line
     }
@@ -79,21 +80,21 @@ final class ProgressLine: Sendable {
     /// Shows `scenario` (its name and place, such as `http (2/6)`), expected to take
     /// `seconds`, with `secondsAfter` to go after it.
     func begin(_ scenario: String, seconds: Double, secondsAfter: Double) {
-        status.withLock {
+        status.withTSanVisibleLock {
             $0 = Status(scenario: scenario, secondsAfter: secondsAfter, scenarioSeconds: seconds)
         }
     }
 
     /// Names `server` as the one being measured, on the line shown (if any).
     static func running(_ server: String) {
-        shown.withLock { $0 }?.status.withLock { $0.server = server }
+        shown.withTSanVisibleLock { $0 }?.status.withTSanVisibleLock { $0.server = server }
     }
 
     /// Clears the line, puts stdout and stderr back and waits until everything written
     /// through them is out.
     func stop() {
         fflush(nil)
-        Self.shown.withLock { $0 = nil }
+        Self.shown.withTSanVisibleLock { $0 = nil }
         for relay in relays {
             dup2(relay.destination, relay.descriptor)
         }
@@ -152,7 +153,7 @@ final class ProgressLine: Sendable {
 
     /// Draws the line, cut to the terminal's width so that it never wraps.
     private func draw() {
-        let status = status.withLock { $0 }
+        let status = status.withTSanVisibleLock { $0 }
         let elapsed = (ContinuousClock.now - status.scenarioStart) / .seconds(1)
         let left = status.secondsAfter + max(status.scenarioSeconds - elapsed, 0)
         let minutes = Int(left.rounded()) / 60

@@ -5,7 +5,7 @@ import TorusCrawl
 import TorusHTTP
 
 /// Crawls a TorusHTTP test server answering each path with `handler`, from `roots`
-/// (paths on that server), with `configure` applied to the defaults (2 s timeout).
+/// (paths on that server), with `configure` applied to the defaults (a 2 s timeout, scaled: ``testTimeScale``).
 /// Returns the report's URL lines with the server's base URL cut out, in order, and the
 /// result. Call on a loop.
 func crawlTestServer(
@@ -15,7 +15,7 @@ func crawlTestServer(
 ) async throws -> (lines: [String], result: CrawlResult) {
     try await withHTTPServer({ request, _ in try await handler(request.path ?? "/") }) { base in
         var configuration = Crawler.Configuration(roots: roots.map { base + $0 })
-        configuration.client.timeout = .seconds(2)
+        configuration.client.timeout = .seconds(2).scaled
         configure(&configuration, base)
         let result = try await Crawler(configuration: configuration).crawl()
         return (reportLines(result, base: base), result)

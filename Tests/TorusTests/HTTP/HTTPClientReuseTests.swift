@@ -15,16 +15,16 @@ import TorusHTTP
         try await withTestLoop(backend) { loop in
             try await withRawKeepAliveServer({ connection, head in
                 let path = requestPath(head)
-                if path == "/slow" { try await loop.sleep(for: .milliseconds(1500)) }
+                if path == "/slow" { try await loop.sleep(for: .milliseconds(1500).scaled) }
                 try await connection.write(okResponse(path))
             }) { base, _ in
                 var configuration = HTTPClient.Configuration()
-                configuration.timeout = .milliseconds(500)
+                configuration.timeout = .milliseconds(500).scaled
                 let client = try HTTPClient(configuration: configuration)
                 await #expect(throws: HTTPClientError.timedOut) {
                     _ = try await client.get(URL(string: "\(base)/slow")!)
                 }
-                try await loop.sleep(for: .milliseconds(1500))
+                try await loop.sleep(for: .milliseconds(1500).scaled)
                 for path in ["/fast", "/again"] { #expect(try await client.text(base + path) == path) }
                 await client.shutdown()
             }

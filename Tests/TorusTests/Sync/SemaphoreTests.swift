@@ -3,7 +3,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct SyncSemaphoreTests {
     @Test(arguments: TestBackend.allCases)
     func permitsAreCountedAndHandedOverInOrder(_ backend: TestBackend) async throws {
@@ -41,12 +41,14 @@ struct SyncSemaphoreTests {
     func aWakeUpDueBeforeATimeoutRunsFirstAfterABusyLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let semaphore = try Semaphore(value: 0)
-            let acquirer = await startWaiter(on: loop) { try await semaphore.acquire(timeout: .milliseconds(20)) }
+            let acquirer = await startWaiter(on: loop) {
+                try await semaphore.acquire(timeout: .milliseconds(20).scaled)
+            }
             let releaser = await startWaiter(on: loop) {
-                try await loop.sleep(for: .milliseconds(10))
+                try await loop.sleep(for: .milliseconds(10).scaled)
                 try semaphore.release()
             }
-            usleep(40_000)  // the loop thread is busy: both timers come due meanwhile
+            usleep(UInt32(40_000 * testTimeScale))  // the loop thread is busy: both timers come due meanwhile
             try await releaser.value
             try await acquirer.value  // acquired, not timed out
         }

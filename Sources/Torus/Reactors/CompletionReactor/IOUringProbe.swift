@@ -14,7 +14,7 @@ enum IOUringProbe {
 
     /// Logs, once per process, that `.automatic` fell back to epoll and why.
     static func logFallback(_ reason: String) {
-        let first = fallbackLogged.withLock { logged in
+        let first = fallbackLogged.withTSanVisibleLock { logged in
             defer { logged = true }
             return !logged
         }
