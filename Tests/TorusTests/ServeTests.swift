@@ -147,15 +147,7 @@ struct ServeTests {
         let size = 64 << 10
         try await withTestLoop(backend, configure: ReceiveTests.smallPool) { loop in
             let baseline = await loop.statistics
-            var pairs: [ConnectedPair] = []
-            var handlers: [RecordingHandler] = []
-            for _ in 0..<connections {
-                let pair = try await makeNarrowPair()
-                let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
-                try pair.server.serve(with: handler)
-                pairs.append(pair)
-                handlers.append(handler)
-            }
+            let (pairs, handlers) = try await makeNarrowEchoes(connections)
             for (index, pair) in pairs.enumerated() {
                 try await pair.client.write(randomBytes(size, seed: UInt64(index)))
             }
@@ -444,8 +436,10 @@ func expectSameBytes(
 /// kernel and waits in the stream's queue while the client does not read: the client
 /// receives through 16 KiB (set on the listener, so the handshake advertises it; set after
 /// it, the sender overruns the shrunken buffer and backs off for seconds), the server
-/// sends through 16 KiB. The server is the end that connected.
-func makeNarrowPair() async throws -> ConnectedPair {
+/// sends through 16 KiB. The server is the end that connected, unless `serverAccepts`
+/// (then the accepted end is the server: it receives through 16 KiB, and what a receive
+/// can complete after a pause is bounded by that rather than by autotuning).
+func makeNarrowPair(serverAccepts: Bool = false) async throws -> ConnectedPair {
     let listener = try TCPListener.bind(to: .loopbackV4)
     do {
         var size: Int32 = 16 << 10
@@ -453,8 +447,9 @@ func makeNarrowPair() async throws -> ConnectedPair {
         guard setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
             throw SystemCallError("setsockopt")
         }
-        let server = try await TCPConnection.connect(to: listener.localAddress)
-        let client = try #require(try await listener.accept())
+        let connected = try await TCPConnection.connect(to: listener.localAddress)
+        let accepted = try #require(try await listener.accept())
+        let (server, client) = serverAccepts ? (accepted, connected) : (connected, accepted)
         try await listener.close()
         try server.setOption(.sendBufferSize(16 << 10))
         return ConnectedPair(client: client, server: server)
@@ -462,6 +457,21 @@ func makeNarrowPair() async throws -> ConnectedPair {
         try? await listener.close()
         throw error
     }
+}
+
+/// `count` narrow pairs (``makeNarrowPair(serverAccepts:)``), each server end served by
+/// an echoing ``RecordingHandler``.
+func makeNarrowEchoes(_ count: Int) async throws -> ([ConnectedPair], [RecordingHandler]) {
+    var pairs: [ConnectedPair] = []
+    var handlers: [RecordingHandler] = []
+    for _ in 0..<count {
+        let pair = try await makeNarrowPair()
+        let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
+        try pair.server.serve(with: handler)
+        pairs.append(pair)
+        handlers.append(handler)
+    }
+    return (pairs, handlers)
 }
 
 /// Runs `body` on a loop of `backend` with a connected pair whose server end `handler`

@@ -28,15 +28,7 @@ struct BufferExhaustionFaultTests {
         ) { loop in
             let bystander = try await Bystander.make()
             let before = await loop.statistics
-            var pairs: [ConnectedPair] = []
-            var handlers: [RecordingHandler] = []
-            for _ in 0..<connections {
-                let pair = try await makeNarrowPair()
-                let handler = RecordingHandler { connection, bytes in try connection.send(bytes) }
-                try pair.server.serve(with: handler)
-                pairs.append(pair)
-                handlers.append(handler)
-            }
+            let (pairs, handlers) = try await makeNarrowEchoes(connections)
             for (index, pair) in pairs.enumerated() {
                 try await pair.client.write(randomBytes(size, seed: UInt64(80 + index)))
             }

@@ -50,7 +50,7 @@ struct SlowReaderFaultTests {
         try await withTestLoop(backend) { loop in
             let bystander = try await Bystander.make()
             let before = await loop.statistics
-            let pair = try await Self.makePairWithNarrowServer()
+            let pair = try await makeNarrowPair(serverAccepts: true)
             let handler = WritabilityEcho()
             try pair.server.serve(with: handler)
             let writer = Task(executorPreference: loop) {
@@ -122,30 +122,6 @@ struct SlowReaderFaultTests {
         #expect(offset == stream.count, "the stream ended early")
         #expect(try await connection.read(into: buffer, timeout: .seconds(10)) == 0, "bytes after the stream")
         return peak
-    }
-
-    /// A pair whose server end (the accepted one, to be served) receives and sends
-    /// through small socket buffers (16 KiB; the receive side set on the listener so the
-    /// handshake advertises it): what a receive can complete after a pause is bounded by
-    /// it, not by autotuning, and the echo's queue fills once the slow client's receive
-    /// buffer is full.
-    private static func makePairWithNarrowServer() async throws -> ConnectedPair {
-        let listener = try TCPListener.bind(to: .loopbackV4)
-        do {
-            var size: Int32 = 16 << 10
-            let fd = try listener.acceptor.listener.usableFD(for: .socketOption)
-            guard setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-                throw SystemCallError("setsockopt")
-            }
-            let client = try await TCPConnection.connect(to: listener.localAddress)
-            let server = try #require(try await listener.accept())
-            try await listener.close()
-            try server.setOption(.sendBufferSize(16 << 10))
-            return ConnectedPair(client: client, server: server)
-        } catch {
-            try? await listener.close()
-            throw error
-        }
     }
 }
 
