@@ -141,8 +141,9 @@ struct EventLoopTests {
     func statisticsCountersMove(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let before = await loop.statistics
-            // Sleeps suspend on both reactors (an epoll nop completes without a syscall).
-            for _ in 0..<10 { try await loop.sleep(for: .microseconds(10)) }
+            // Sleeps suspend on both reactors (an epoll nop completes without a syscall); 1 ms
+            // each, so that none is due before it is armed, even under a sanitizer.
+            for _ in 0..<10 { try await loop.sleep(for: .milliseconds(1)) }
             let after = await loop.statistics
             #expect(after.kernelEnters >= before.kernelEnters + 10)
             #expect(after.systemCalls >= after.kernelEnters)

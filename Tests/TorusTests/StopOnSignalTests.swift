@@ -8,7 +8,7 @@ import Testing
 /// exit 0 within a few seconds; the client reads end of stream. Before, a server with a
 /// task per connection, and HTTPServer, waited for every client to leave, and torus-crawl
 /// died of the signal.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(testTimeScale)))
 struct StopOnSignalTests {
     /// `torus-bench serve echo --connection-api task` and `serve http` (a task per
     /// connection) on each reactor.
