@@ -13,7 +13,6 @@ final class HTTPClientConnection {
     let key: String
     private let connection: TCPConnection
     private let maxHeaderSize: Int
-    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
     /// Connects to `host`:`port` (pooled under `key`) before `deadline`.
     init(key: String, host: String, port: Int, deadline: ContinuousClock.Instant, maxHeaderSize: Int) async throws {
@@ -24,8 +23,6 @@ final class HTTPClientConnection {
         }
     }
 
-    deinit { buffer.deallocate() }
-
     /// Sends `head` and `body`, then reads the response, its body at most `maxBodySize`
     /// bytes; returns it and whether the connection may carry another request (see
     /// ``HTTPResponseReader/read(_:)`` for what makes it reusable).
@@ -34,11 +31,14 @@ final class HTTPClientConnection {
     ) async throws -> (response: HTTPClientResponse, reusable: Bool) {
         var reader = try HTTPResponseReader(head, body: body, maxHeaderSize: maxHeaderSize, maxBodySize: maxBodySize)
         try await mapTimeout { try await connection.write(reader.request, timeout: try remaining(until: deadline)) }
+        // Read into the loop's pooled receive buffers: a connection holds no buffer of its
+        // own (one made in `init` leaked whenever the connect failed, as a class whose
+        // initializer throws never runs its `deinit`: found by `make test-asan`).
         while true {
-            let count = try await mapTimeout {
-                try await connection.read(into: buffer, timeout: try remaining(until: deadline))
+            let result = try await mapTimeout {
+                try await connection.receive(timeout: try remaining(until: deadline)) { try reader.read($0) }
             }
-            if let result = try reader.read(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { return result }
+            if let result { return result }
         }
     }
 

@@ -202,7 +202,9 @@ struct SyncTornadoSemanticsTests {
             // Not a nested withTestLoop: a second shared hold of the descriptor gate would
             // deadlock behind a test waiting for it exclusively.
             let other = try backend.makeLoop()
-            let waiter = Task {
+            // Started on `other`'s thread, not Swift's global pool, which tests waiting for
+            // child processes can keep busy for seconds.
+            let waiter = Task(executorPreference: other) {
                 try await other.run {
                     let condition = try Condition()
                     return try await condition.wait()
