@@ -129,8 +129,10 @@ public final class ChildProcess {
     public func readOutput() -> String { Self.readToEnd(output) }
 
     /// Everything the child wrote to its own stderr (``StandardError/captured``); call
-    /// once it has exited. "" for the other modes.
-    public func readErrors() -> String { errors.map(Self.readToEnd) ?? "" }
+    /// once it has exited. Stops after 5 s without a byte: a grandchild left running (a
+    /// server the child started, if the child was killed) would otherwise keep it waiting.
+    /// "" for the other modes.
+    public func readErrors() -> String { errors.map { Self.readToEnd($0, idleTimeout: .seconds(5)) } ?? "" }
 
     /// Sends SIGTERM and waits; returns the exit status (128 + signal if killed).
     public func terminate(timeout: Duration? = nil) -> Int32 {
@@ -186,11 +188,20 @@ public final class ChildProcess {
         return (ends[0], ends[1])
     }
 
-    /// Reads `descriptor` to end of file.
-    private static func readToEnd(_ descriptor: Int32) -> String {
+    /// Reads `descriptor` to end of file, or, given `idleTimeout`, until nothing has
+    /// arrived for that long (a grandchild that outlived the child may hold the pipe's
+    /// write end open for ever).
+    private static func readToEnd(_ descriptor: Int32, idleTimeout: Duration? = nil) -> String {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
+            if let idleTimeout {
+                var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                let milliseconds = Int32(idleTimeout.components.seconds * 1000)
+                let ready = poll(&waiting, 1, milliseconds)
+                if ready < 0 && errno == EINTR { continue }
+                if ready <= 0 { break }
+            }
             let count = read(descriptor, &chunk, chunk.count)
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
