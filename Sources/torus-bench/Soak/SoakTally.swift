@@ -38,24 +38,24 @@ final class SoakTally: Sendable {
     func exchanged(in latency: Duration) {
         let (seconds, attoseconds) = latency.components
         let nanoseconds = UInt64(max(seconds, 0)) * 1_000_000_000 + UInt64(max(attoseconds, 0) / 1_000_000_000)
-        state.withLock {
+        state.withTSanVisibleLock {
             $0.counts.exchanges += 1
             _ = $0.latencies.record(nanoseconds)
         }
     }
 
     /// A connection was opened.
-    func connected() { state.withLock { $0.counts.connections += 1 } }
+    func connected() { state.withTSanVisibleLock { $0.counts.connections += 1 } }
 
     /// A connection was reset on purpose.
-    func reset() { state.withLock { $0.counts.resets += 1 } }
+    func reset() { state.withTSanVisibleLock { $0.counts.resets += 1 } }
 
     /// A stalled client was pushed back.
-    func wasPushedBack() { state.withLock { $0.counts.pushedBack += 1 } }
+    func wasPushedBack() { state.withTSanVisibleLock { $0.counts.pushedBack += 1 } }
 
     /// Something failed that should not have.
     func failed(_ error: any Error) {
-        state.withLock { $0.counts.unexpectedErrors += 1 }
+        state.withTSanVisibleLock { $0.counts.unexpectedErrors += 1 }
         let seen = errorsSeen.add(1, ordering: .relaxed).newValue
         if seen <= Self.errorsDescribed {
             FileHandle.standardError.write(Data("soak: \(server): unexpected error \(seen): \(error)\n".utf8))
@@ -64,7 +64,7 @@ final class SoakTally: Sendable {
 
     /// The counts since the previous call, which starts the next interval.
     func take() -> Counts {
-        state.withLock {
+        state.withTSanVisibleLock {
             var counts = $0.counts
             counts.p99Microseconds =
                 $0.latencies.totalCount == 0 ? 0 : Double($0.latencies.valueAtPercentile(99)) / 1000
