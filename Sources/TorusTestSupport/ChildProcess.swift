@@ -99,22 +99,21 @@ public final class ChildProcess {
     }
 
     /// The next line the child wrote to stdout, or nil at end of file.
-    public func readLine() -> String? {
-        var bytes: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(output, &byte, 1) == 1 {
-            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
-            bytes.append(byte)
-        }
-        return nil
+    public func readLine() -> String? { Self.readLine(from: output) }
+
+    /// The next line the child wrote to stdout, or nil at end of file, read on a thread of
+    /// its own (see ``runOnOwnThread(_:)``).
+    public func readLine() async -> String? {
+        let output = output
+        return await Self.runOnOwnThread { Self.readLine(from: output) }
     }
 
     /// The port in the child's next line, `listening <port>` (what a server under test
     /// prints once ready); nil if it printed no such line.
-    public func readAnnouncedPort() -> Int? {
-        guard let line = readLine(), line.hasPrefix("listening ") else { return nil }
-        return Int(line.dropFirst("listening ".count))
-    }
+    public func readAnnouncedPort() -> Int? { Self.port(announcedIn: readLine()) }
+
+    /// The port in the child's next line, read on a thread of its own.
+    public func readAnnouncedPort() async -> Int? { Self.port(announcedIn: await readLine()) }
 
     /// Closes this end of the child's stdout pipe, as a reader that goes away does: the
     /// child's next write to stdout fails (EPIPE, or SIGPIPE unless it ignores it).
@@ -128,22 +127,84 @@ public final class ChildProcess {
     /// Everything the child writes to stdout until it closes it, usually by exiting.
     public func readOutput() -> String { Self.readToEnd(output) }
 
+    /// Everything the child writes to stdout until it closes it, read on a thread of its own.
+    public func readOutput() async -> String {
+        let output = output
+        return await Self.runOnOwnThread { Self.readToEnd(output) }
+    }
+
     /// Everything the child wrote to its own stderr (``StandardError/captured``); call
     /// once it has exited. Stops after 5 s without a byte: a grandchild left running (a
     /// server the child started, if the child was killed) would otherwise keep it waiting.
     /// "" for the other modes.
-    public func readErrors() -> String { errors.map { Self.readToEnd($0, idleTimeout: .seconds(5)) } ?? "" }
+    public func readErrors() -> String { errors.map { Self.readErrors(from: $0) } ?? "" }
+
+    /// Everything the child wrote to its own stderr, read on a thread of its own.
+    public func readErrors() async -> String {
+        guard let errors else { return "" }
+        return await Self.runOnOwnThread { Self.readErrors(from: errors) }
+    }
 
     /// Sends SIGTERM and waits; returns the exit status (128 + signal if killed).
     public func terminate(timeout: Duration? = nil) -> Int32 {
-        fflush(nil)
-        kill(pid, SIGTERM)
+        sendTerminate()
         return exitStatus(timeout: timeout)
+    }
+
+    /// Sends SIGTERM and waits on a thread of its own; returns the exit status.
+    public func terminate(timeout: Duration? = nil) async -> Int32 {
+        sendTerminate()
+        return await exitStatus(timeout: timeout)
     }
 
     /// Waits for the child to exit (given a `timeout`, at most that long, then SIGKILL);
     /// returns its exit status (128 + signal if killed), as a shell says.
-    public func exitStatus(timeout: Duration? = nil) -> Int32 {
+    public func exitStatus(timeout: Duration? = nil) -> Int32 { Self.waitForExit(pid, timeout: timeout) }
+
+    /// Waits for the child to exit on a thread of its own; returns its exit status.
+    public func exitStatus(timeout: Duration? = nil) async -> Int32 {
+        let pid = pid
+        return await Self.runOnOwnThread { Self.waitForExit(pid, timeout: timeout) }
+    }
+
+    /// Runs `work`, a blocking read or wait, on a thread started for it and awaits its
+    /// result. Waiting for a child holds a thread for as long as the child runs; on Swift's
+    /// cooperative pool (one thread per core: two here) two such waits would stop every
+    /// other task of the process, and the tests' timeouts fire in tests that did nothing
+    /// wrong.
+    public static func runOnOwnThread<Result: Sendable>(
+        _ work: @escaping @Sendable () -> Result
+    ) async -> Result {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: work()) }.start()
+        }
+    }
+
+    private func sendTerminate() {
+        fflush(nil)
+        kill(pid, SIGTERM)
+    }
+
+    private static func readLine(from output: Int32) -> String? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(output, &byte, 1) == 1 {
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return nil
+    }
+
+    private static func port(announcedIn line: String?) -> Int? {
+        guard let line, line.hasPrefix("listening ") else { return nil }
+        return Int(line.dropFirst("listening ".count))
+    }
+
+    private static func readErrors(from descriptor: Int32) -> String {
+        readToEnd(descriptor, idleTimeout: .seconds(5))
+    }
+
+    private static func waitForExit(_ pid: pid_t, timeout: Duration?) -> Int32 {
         var status: Int32 = 0
         if let timeout {
             let deadline = ContinuousClock.now + timeout

@@ -22,7 +22,7 @@ struct BackendSelectionTests {
 
     @Test func automaticFallsBackToEpollUnderSeccompAndStillEchoes() async throws {
         let server = try ServerProcess(["without-io-uring", "torus-bench", "serve", "echo", "--port", "0"])
-        let port = try server.waitForPort()
+        let port = try await server.waitForPort()
         let bytes = randomBytes(65_536, seed: 7)
         let echoed: [UInt8] = try await withTestLoop(.ioUring) { _ in
             let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
@@ -38,7 +38,7 @@ struct BackendSelectionTests {
             return received
         }
         #expect(echoed == bytes)
-        let (status, errors) = try server.stop()
+        let (status, errors) = await server.stop()
         #expect(status == 0)
         #expect(
             errors.contains("io_uring unavailable (io_uring_setup failed: Operation not permitted (1)); using epoll"))
@@ -46,28 +46,28 @@ struct BackendSelectionTests {
         #expect(errors.components(separatedBy: "io_uring unavailable").count == 2, "logged once: \(errors)")
     }
 
-    @Test func explicitIoUringWhereUnavailableIsAClearError() throws {
+    @Test func explicitIoUringWhereUnavailableIsAClearError() async throws {
         let server = try ServerProcess(
             ["without-io-uring", "torus-bench", "serve", "echo", "--backend", "io_uring", "--port", "0"])
-        let (status, errors) = try server.waitForExit()
+        let (status, errors) = await server.waitForExit()
         #expect(status != 0)
         #expect(errors.contains("event loop: io_uring unavailable: io_uring_setup failed: Operation not permitted"))
     }
 
-    @Test func environmentOverridesTheConfiguredBackend() throws {
+    @Test func environmentOverridesTheConfiguredBackend() async throws {
         let server = try ServerProcess(
             ["torus-bench", "serve", "echo", "--backend", "io_uring", "--port", "0"],
             environment: [Backend.environmentVariable: "epoll"])
-        _ = try server.waitForPort()
-        let (status, errors) = try server.stop()
+        _ = try await server.waitForPort()
+        let (status, errors) = await server.stop()
         #expect(status == 0)
         #expect(errors.contains("serve echo: epoll"))
     }
 
-    @Test func aBadEnvironmentValueIsAClearError() throws {
+    @Test func aBadEnvironmentValueIsAClearError() async throws {
         let server = try ServerProcess(
             ["torus-bench", "serve", "echo", "--port", "0"], environment: [Backend.environmentVariable: "kqueue"])
-        let (status, errors) = try server.waitForExit()
+        let (status, errors) = await server.waitForExit()
         #expect(status != 0)
         #expect(errors.contains("TORUS_BACKEND=kqueue: expected io_uring, epoll or automatic"))
     }

@@ -18,7 +18,7 @@ struct BenchServeTests {
         // open-file limit test counts descriptors.
         try await withDescriptorGate {
             let server = try ServerProcess(["torus-bench", "serve", "echo", "--port", "0"] + options)
-            let port = try server.waitForPort()
+            let port = try await server.waitForPort()
             let bytes = randomBytes(65_536, seed: 11)
             let loop = try TestBackend.ioUring.makeLoop()
             let echoed: [UInt8] = try await loop.run {
@@ -35,7 +35,7 @@ struct BenchServeTests {
             }
             await loop.shutdown()
             #expect(echoed == bytes)
-            let (status, errors) = try server.stop()
+            let (status, errors) = await server.stop()
             #expect(status == 0)
             #expect(errors.contains(options.contains("nio") ? "serve echo: swift-nio" : "serve echo: \(options[1])"))
         }
@@ -51,7 +51,7 @@ struct BenchServeTests {
     func httpServerAnswersTwiceOnOneConnectionAndStopsCleanly(_ options: [String]) async throws {
         try await withDescriptorGate {
             let server = try ServerProcess(["torus-bench", "serve", "http", "--port", "0"] + options)
-            let port = try server.waitForPort()
+            let port = try await server.waitForPort()
             let request = Array("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
             let loop = try TestBackend.ioUring.makeLoop()
             let responses: [String] = try await loop.run {
@@ -73,7 +73,7 @@ struct BenchServeTests {
             await loop.shutdown()
             let expected = "http/1.1 200 ok\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nhello, world!"
             #expect(responses == [expected, expected])
-            let (status, errors) = try server.stop()
+            let (status, errors) = await server.stop()
             #expect(status == 0)
             #expect(errors.contains("serve http:"))
         }
@@ -81,7 +81,7 @@ struct BenchServeTests {
 
     @Test func aConnectionAPIForTheNIOServerIsAClearError() async throws {
         let (status, errors) = try await withDescriptorGate {
-            try ServerProcess([
+            try await ServerProcess([
                 "torus-bench", "serve", "echo", "--server", "nio", "--connection-api", "task", "--port", "0",
             ])
             .waitForExit()
@@ -113,7 +113,7 @@ struct BenchServeTests {
 
     @Test func aTorusHTTPServerForTheNIOServerIsAClearError() async throws {
         let (status, errors) = try await withDescriptorGate {
-            try ServerProcess([
+            try await ServerProcess([
                 "torus-bench", "serve", "http", "--server", "nio", "--torus-server", "torushttp", "--port", "0",
             ])
             .waitForExit()
@@ -124,8 +124,10 @@ struct BenchServeTests {
 
     @Test func aReactorForTheNIOServerIsAClearError() async throws {
         let (status, errors) = try await withDescriptorGate {
-            try ServerProcess(["torus-bench", "serve", "echo", "--server", "nio", "--backend", "epoll", "--port", "0"])
-                .waitForExit()
+            try await ServerProcess([
+                "torus-bench", "serve", "echo", "--server", "nio", "--backend", "epoll", "--port", "0",
+            ])
+            .waitForExit()
         }
         #expect(status != 0)
         #expect(errors.contains("--backend applies to --server torus only"))

@@ -11,7 +11,7 @@ func runTorusBench(
         let bench = try ServerProcess(
             ["torus-bench"] + arguments, environment: path.map { ["PATH": $0] } ?? [:],
             errorsToOutput: withStandardError)
-        let output = bench.readOutput()
-        return (try bench.waitForExit().status, output)
+        let output = await bench.readOutput()
+        return (await bench.waitForExit().status, output)
     }
 }

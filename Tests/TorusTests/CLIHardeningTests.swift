@@ -70,7 +70,7 @@ struct CLIHardeningTests {
     @Test(arguments: badValues)
     func aBadValueIsAValidationErrorNamingTheOption(_ bad: BadValue) async throws {
         let (status, errors) = try await withDescriptorGate {
-            try ServerProcess(bad.arguments).waitForExit()
+            try await ServerProcess(bad.arguments).waitForExit()
         }
         #expect(status == Self.validationStatus, "\(bad.testDescription): \(errors.suffix(400))")
         #expect(errors.contains("Error: \(bad.option)"), "\(bad.testDescription): \(errors.suffix(400))")
@@ -82,7 +82,7 @@ struct CLIHardeningTests {
     @Test func aStatisticsSignalAfterTheReaderLeftIsSurvived() async throws {
         let (status, errors) = try await withDescriptorGate {
             let server = try ServerProcess(["torus-bench", "serve", "echo", "--port", "0", "--backend", "epoll"])
-            _ = try server.waitForPort()
+            _ = try await server.waitForPort()
             server.closeOutput()
             for _ in 0..<2 {
                 kill(server.pid, SIGUSR1)
@@ -90,7 +90,7 @@ struct CLIHardeningTests {
             }
             // SIGUSR1 (10) is delivered before SIGTERM (15), and the server handles its
             // signals in order: every statistics write is tried before it stops.
-            return try server.stop()
+            return await server.stop()
         }
         #expect(status == 0, "\(errors.suffix(400))")
         #expect(errors.components(separatedBy: "stdout closed").count == 2, "reported once: \(errors)")
@@ -102,7 +102,7 @@ struct CLIHardeningTests {
         let (status, errors) = try await withDescriptorGate {
             let crawl = try ServerProcess(["torus-crawl", "--quiet", "--self-test-site=20"])
             crawl.closeOutput()
-            return try crawl.waitForExit()
+            return await crawl.waitForExit()
         }
         #expect(status == 0, "\(errors.suffix(400))")
         #expect(errors.components(separatedBy: "stdout closed").count == 2, "reported once: \(errors)")

@@ -21,9 +21,9 @@ extension ChildProcess {
     }
 
     /// Reads the `listening <port>` line the server prints when ready.
-    func waitForPort() throws -> Int {
-        guard let port = readAnnouncedPort() else {
-            _ = try? waitForExit()
+    func waitForPort() async throws -> Int {
+        guard let port = await readAnnouncedPort() else {
+            _ = await waitForExit()
             throw ServerProcessError.noPort
         }
         return port
@@ -31,13 +31,13 @@ extension ChildProcess {
 
     /// Sends SIGTERM, then waits (at most 20 s, then SIGKILL) for the exit status and the
     /// whole stderr.
-    func stop() throws -> (status: Int32, errors: String) {
-        (terminate(timeout: .seconds(20)), readErrors())
+    func stop() async -> (status: Int32, errors: String) {
+        (await terminate(timeout: .seconds(20)), await readErrors())
     }
 
     /// Waits (at most 20 s, then SIGKILL) for the exit status and the whole stderr.
-    func waitForExit() throws -> (status: Int32, errors: String) {
-        (exitStatus(timeout: .seconds(20)), readErrors())
+    func waitForExit() async -> (status: Int32, errors: String) {
+        (await exitStatus(timeout: .seconds(20)), await readErrors())
     }
 
     /// Why a server under test could not be used.

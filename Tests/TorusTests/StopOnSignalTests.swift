@@ -17,7 +17,7 @@ struct StopOnSignalTests {
         try await withDescriptorGate {
             let server = try ServerProcess(
                 ["torus-bench", "serve"] + scenario + ["--port", "0", "--backend", backend.optionValue])
-            let port = try server.waitForPort()
+            let port = try await server.waitForPort()
             let exchange = scenario[0] == "http" ? Exchange.http : Exchange.echo
             try await expectStopsWithIdleClient(server, port: port, exchange)
         }
@@ -31,11 +31,11 @@ struct StopOnSignalTests {
             let crawl = try ServerProcess(
                 ["torus-crawl", "--self-test-site", "1000000", "--max-tasks", "1", "--backend", backend.optionValue],
                 errorsToOutput: true)
-            let line = crawl.readLine() ?? ""
+            let line = await crawl.readLine() ?? ""
             let port = line.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) }
             guard line.contains("self-test site at http://127.0.0.1:"), let port else {
                 Issue.record("no site announced: \(line)")
-                _ = crawl.terminate(timeout: .seconds(5))
+                _ = await crawl.terminate(timeout: .seconds(5))
                 return
             }
             try await expectStopsWithIdleClient(crawl, port: port, .http)
@@ -71,14 +71,16 @@ struct StopOnSignalTests {
                 }
                 return client
             }
-            let status = child.terminate(timeout: .seconds(5))
-            #expect(status == 0, "\(child.readOutput().suffix(400)) \(child.readErrors().suffix(400))")
+            let status = await child.terminate(timeout: .seconds(5))
+            let output = await child.readOutput()
+            let errors = await child.readErrors()
+            #expect(status == 0, "\(output.suffix(400)) \(errors.suffix(400))")
             try await loop.run {
                 #expect(try await client.read(upTo: 100, timeout: .seconds(5)).isEmpty)
                 try await client.close()
             }
         } catch {
-            _ = child.terminate(timeout: .seconds(5))
+            _ = await child.terminate(timeout: .seconds(5))
             await loop.shutdown()
             throw error
         }

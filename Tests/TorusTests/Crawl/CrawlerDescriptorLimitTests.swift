@@ -52,8 +52,8 @@ struct CrawlerDescriptorLimitTests {
                 "/bin/sh", "-c", "ulimit -n 256 && exec timeout 30 \"$0\" \"$@\"",
                 ChildProcess.productsDirectory + "/torus-crawl", "--self-test-site=1000", "--max-tasks=400",
             ])
-            let output = crawl.readOutput()
-            let (status, errors) = try crawl.waitForExit()
+            let output = await crawl.readOutput()
+            let (status, errors) = await crawl.waitForExit()
             return (output, status, errors)
         }
         #expect(status == 0, "\(errors.suffix(400))")
