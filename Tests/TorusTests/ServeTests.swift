@@ -330,9 +330,9 @@ struct ServeTests {
         let handler = EchoHandler { Issue.record("echo send failed: \($0)") }
         try await withServedPair(backend, handler, narrow: true) { loop, pair, _ in
             let writer = Task(executorPreference: loop) { try await pair.client.write(message) }
-            try await loop.sleep(for: .milliseconds(500))  // the writer stalls meanwhile
+            try await loop.sleep(for: .milliseconds(500).scaled)  // the writer stalls meanwhile
             let lent = await loop.statistics.receiveBuffersLent
-            try await loop.sleep(for: .milliseconds(200))
+            try await loop.sleep(for: .milliseconds(200).scaled)
             let lentLater = await loop.statistics.receiveBuffersLent
             // The queue's 16 buffers, plus what arrived before the pause took effect (on
             // io_uring the multishot receive's CQEs completed by then: here up to about

@@ -184,15 +184,15 @@ struct TimerTests {
             let order = LoopConfined<[String]>([], on: loop)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await loop.sleep(for: .milliseconds(60))
+                    try await loop.sleep(for: .milliseconds(60).scaled)
                     order.value.append("sleep 60")
                 }
                 group.addTask {
-                    await expectTorusError(.event, .timedOut) { try await event.wait(timeout: .milliseconds(30)) }
+                    await expectTorusError(.event, .timedOut) { try await event.wait(timeout: .milliseconds(30).scaled) }
                     order.value.append("wait 30")
                 }
                 group.addTask {
-                    try await loop.sleep(for: .milliseconds(1))
+                    try await loop.sleep(for: .milliseconds(1).scaled)
                     order.value.append("sleep 1")
                 }
                 try await group.waitForAll()
