@@ -45,3 +45,28 @@ int torus_set_thread_affinity(uint64_t mask) {
         if (mask & (1ull << cpu)) CPU_SET(cpu, &set);
     return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -errno;
 }
+
+int torus_affinity_cpus(int *cpus, int capacity) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -errno;
+    int count = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &set)) continue;
+        if (count < capacity) cpus[count] = cpu;
+        count++;
+    }
+    return count;
+}
+
+int torus_pin_thread_to_cpu(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return -EINVAL;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -errno;
+}
+
+void torus_thread_name(char *name, int capacity) {
+    if (pthread_getname_np(pthread_self(), name, (size_t)capacity) != 0 && capacity > 0) name[0] = 0;
+}

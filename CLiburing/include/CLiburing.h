@@ -135,6 +135,13 @@ void torus_set_thread_name(const char *name);
 int torus_thread_affinity(uint64_t *mask);
 /// Restricts the calling thread to the CPUs in `mask` (0-63); 0 or -errno.
 int torus_set_thread_affinity(uint64_t mask);
+/// The CPUs the process may run on (any number, not only 0-63), written to `cpus` in
+/// ascending order, at most `capacity` of them; returns how many there are, or -errno.
+int torus_affinity_cpus(int *cpus, int capacity);
+/// Restricts the calling thread to CPU `cpu` (any number below CPU_SETSIZE); 0 or -errno.
+int torus_pin_thread_to_cpu(int cpu);
+/// The calling thread's name (pthread_getname_np) into `name` (16 bytes).
+void torus_thread_name(char *name, int capacity);
 
 /// Initial-exec: a thread-local read is one load off %fs, not a `__tls_get_addr` call
 /// (the loop checks it several times per operation).

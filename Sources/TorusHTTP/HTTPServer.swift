@@ -50,7 +50,7 @@ public struct HTTPServer: Sendable {
     /// connection runs in a child task. Closes the listener before returning.
     /// - Throws: ``Torus/TorusError`` `.notOnLoop` when not called on the listener's loop.
     public func serve() async throws {
-        guard listener.loop.isCurrent else { throw TorusError(.accept, .notOnLoop) }
+        guard listener.loop.isCurrent else { throw listener.loop.notOnLoop(.accept) }
         let connections = try HTTPServerConnections(loop: listener.loop)
         do {
             try await withThrowingDiscardingTaskGroup { group in

@@ -31,9 +31,15 @@ final class Acceptor: ResultSink, @unchecked Sendable {
     /// An exhaustion episode was logged and no accept has succeeded since.
     var exhausted = false
 
+    /// Starts owning `listener`; on its loop thread. A graceful shutdown of the loop's
+    /// group closes it (``EventLoop/quiesce()``).
     init(listener: Descriptor, backoff: Duration) {
         self.listener = listener
         self.backoff = backoff
+        listener.loop.addQuiesceHandler(for: self) { [self] in
+            await close()
+            try? await listener.close()
+        }
     }
 
     /// Whether an accept's error means "no descriptor or memory for one more connection
@@ -131,6 +137,7 @@ final class Acceptor: ResultSink, @unchecked Sendable {
         let loop = listener.loop
         guard !isClosed else { return }  // A concurrent close is already at work.
         isClosed = true
+        loop.removeQuiesceHandler(for: self)
         pause?.cancel()
         while let waiter = waiters.popFirst() { loop.resumeWaiter(waiter, result: -ECANCELED) }
         if let multishot {

@@ -209,7 +209,7 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     private func onLoopDescriptor(_ operation: TorusError.Operation) throws(TorusError) -> Int32 {
-        guard loop.isCurrent else { throw TorusError(operation, .notOnLoop) }
+        guard loop.isCurrent else { throw loop.notOnLoop(operation) }
         return try descriptor.usableFD(for: operation)
     }
 }

@@ -52,7 +52,7 @@ public final class TCPListener: @unchecked Sendable {
         to address: SocketAddress, options: Options = Options(), on loop: EventLoop? = nil
     ) throws -> TCPListener {
         let loop = try EventLoop.resolve(loop, for: .bind)
-        guard loop.isCurrent else { throw TorusError(.bind, .notOnLoop) }
+        guard loop.isCurrent else { throw loop.notOnLoop(.bind) }
         try loop.checkUsable(.bind)
         guard options.backlog >= 0 else {
             throw TorusError(.listen, .invalidArgument("backlog must not be negative, got \(options.backlog)"))

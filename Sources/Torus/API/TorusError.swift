@@ -56,11 +56,27 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
     public var operation: Operation
     /// What went wrong.
     public var reason: Reason
+    /// Where it happened, for the people who read the error (for `.notOnLoop`: the
+    /// owning loop and the calling thread); "" when there is nothing to add. Not part of
+    /// equality: two errors with the same operation and reason are equal.
+    public var context: String
 
-    /// An error for `operation` with `reason`.
-    public init(_ operation: Operation, _ reason: Reason) {
+    /// An error for `operation` with `reason`, and `context` to say where.
+    public init(_ operation: Operation, _ reason: Reason, context: String = "") {
         self.operation = operation
         self.reason = reason
+        self.context = context
+    }
+
+    /// Same operation and same reason; ``context`` is not compared.
+    public static func == (lhs: TorusError, rhs: TorusError) -> Bool {
+        lhs.operation == rhs.operation && lhs.reason == rhs.reason
+    }
+
+    /// Hashes the operation and the reason (not ``context``), as ``==`` compares them.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(operation)
+        hasher.combine(reason)
     }
 
     /// The errno, when the kernel reported one.
@@ -69,8 +85,13 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// One line naming the operation and the reason, e.g. `read failed: Connection reset by peer`.
+    /// One line naming the operation, the reason and the context, e.g. `read failed:
+    /// Connection reset by peer`.
     public var description: String {
+        context.isEmpty ? summary : "\(summary) (\(context))"
+    }
+
+    private var summary: String {
         switch reason {
         case .system(let errno): "\(operation.rawValue) failed: \(errno)"
         case .timedOut: "\(operation.rawValue) timed out"
@@ -78,7 +99,9 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidArgument(let text): "\(operation.rawValue): invalid argument: \(text)"
         case .loopShutDown: "\(operation.rawValue): the event loop is shut down"
         case .ioUringUnavailable(let why): "\(operation.rawValue): io_uring unavailable: \(why)"
-        case .notOnLoop: "\(operation.rawValue) must run on the handle's event loop (inside loop.run)"
+        case .notOnLoop:
+            "\(operation.rawValue) must run on its event loop's thread: a Task { } started inside loop.run runs "
+                + "on Swift's global pool, not on the loop; start it with loop.spawn { } or Task(executorPreference: loop)"
         case .unresolvable(let text): "\(operation.rawValue) failed: \(text)"
         case .full: "\(operation.rawValue) is full"
         case .empty: "\(operation.rawValue) is empty"

@@ -15,7 +15,7 @@ extension TCPConnection {
     /// - Throws: ``TorusError`` (`.read`): `.notOnLoop` off the loop thread, `.closed`,
     ///   `.loopShutDown`, `.invalidArgument` when already served.
     public func serve(with handler: some ConnectionHandler) throws(TorusError) {
-        guard loop.isCurrent else { throw TorusError(.read, .notOnLoop) }
+        guard loop.isCurrent else { throw loop.notOnLoop(.read) }
         _ = try descriptor.usableFD(for: .read)
         try loop.checkUsable(.read)
         guard descriptor.stream == nil else {
@@ -43,7 +43,7 @@ extension TCPConnection {
     ///   ``closeWhenSent()``; the error this send, or an earlier one, failed with (the
     ///   bytes are then dropped: the connection is ending).
     public func send(_ bytes: UnsafeRawBufferPointer) throws(TorusError) {
-        guard loop.isCurrent else { throw TorusError(.write, .notOnLoop) }
+        guard loop.isCurrent else { throw loop.notOnLoop(.write) }
         _ = try descriptor.usableFD(for: .write)
         try loop.checkUsable(.write)
         guard let stream = descriptor.stream else {

@@ -108,6 +108,19 @@ final class Descriptor: @unchecked Sendable {
         if result < 0 { throw TorusError(.close, .system(Errno(rawValue: -result))) }
     }
 
+    /// Lets go of the descriptor without closing it, for another loop to adopt (a
+    /// connection handed off): it leaves this loop's registry and reactor, and this handle
+    /// fails with `.closed` from now on. Nil, and nothing changes, while an operation is
+    /// in flight or the descriptor is served, closed or shutting down with its loop.
+    func detach() -> Int32? {
+        guard fd >= 0, inFlight == 0, stream == nil, !loop.isShuttingDown else { return nil }
+        let detached = fd
+        fd = -1
+        loop.descriptors[detached] = nil
+        loop.forget(detached)
+        return detached
+    }
+
     /// Closes synchronously, with no operation in flight on it: at the loop's exit, or
     /// when setting up a socket failed before any operation started.
     func closeNow() {

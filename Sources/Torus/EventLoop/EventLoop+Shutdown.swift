@@ -7,8 +7,9 @@ extension EventLoop {
     /// flight is cancelled (its caller gets `.loopShutDown` once the kernel has let go
     /// of its buffer); jobs still queued run; once nothing is in flight, every
     /// descriptor the loop still owns is closed and the thread exits. Jobs scheduled afterwards run on
-    /// Swift's global pool. Safe to call more than once and from any thread, the loop's
-    /// own included.
+    /// Swift's global pool; ``run(_:)`` throws `.loopShutDown`. Safe to call more than
+    /// once and from any thread, the loop's own included; the first call made off the
+    /// loop thread also joins the thread, so it is gone when the call returns.
     public func shutdown() async {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             let alreadyExited = remote.withTSanVisibleLock { work in
@@ -19,6 +20,18 @@ extension EventLoop {
             }
             if alreadyExited { continuation.resume() } else { wake() }
         }
+        joinThread()
+    }
+
+    /// Asks the loop to shut down without waiting for it (a group whose later loops
+    /// failed to start lets go of the earlier ones this way).
+    func requestShutdown() {
+        let alreadyExited = remote.withTSanVisibleLock { work in
+            if work.exited { return true }
+            work.stopRequested = true
+            return false
+        }
+        if !alreadyExited { wake() }
     }
 
     /// On the loop thread: stop taking work, cancel what is in flight, close what is owned.
@@ -37,6 +50,7 @@ extension EventLoop {
         // their stream (and handler) here, whatever their handler did at the end.
         for descriptor in descriptors.values { descriptor.closeNow() }
         descriptors.removeAll()
+        quiesceHandlers.removeAll()
         receiveBufferPool?.unregister()
         lifecycle.store(Lifecycle.exited.rawValue, ordering: .relaxed)
         let (jobs, waiters) = remote.withTSanVisibleLock { work in

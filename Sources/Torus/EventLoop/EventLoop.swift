@@ -40,6 +40,8 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var runningTask: UInt = 0
     /// The open ``TaskCancellationScope`` found last, and its owner.
     @exclusivity(unchecked) var cachedScope: TaskCancellationScope.CachedScope?
+    /// What to run when a graceful shutdown begins, by owner (``addQuiesceHandler(for:_:)``).
+    @exclusivity(unchecked) var quiesceHandlers: [ObjectIdentifier: @Sendable () async -> Void] = [:]
     /// Made by the first receive into the pool (``receiveBuffers()``).
     @exclusivity(unchecked) var receiveBufferPool: ReceiveBufferPool?
 
@@ -52,6 +54,8 @@ public final class EventLoop: @unchecked Sendable {
     public let serialExecutor: LoopSerialExecutor
     let logger = Logger(label: "torus.eventloop")
     private var thread = pthread_t()
+    /// Set by the one ``joinThread()`` that joins the (joinable) loop thread.
+    private let threadJoined = Atomic<Bool>(false)
 
     /// Starts a loop thread on the configured backend (io_uring, or epoll).
     ///
@@ -109,11 +113,18 @@ public final class EventLoop: @unchecked Sendable {
     /// The body's own task gets one cancellation handler for all its operations on this
     /// loop, which makes each of them cheaper than in a task without one; a child task
     /// that does many operations can call `run` again to get its own.
+    ///
+    /// - Throws: ``TorusError`` (`.eventLoop`) `.loopShutDown` when the loop has begun
+    ///   shutting down (the body would otherwise run on Swift's global pool); what `body`
+    ///   throws.
     public func run<Result: Sendable>(
         _ body: @Sendable () async throws -> Result
     ) async throws -> Result {
-        try await withTaskExecutorPreference(self) {
-            try await TaskCancellationScope.withScope(on: self, body)
+        try checkUsable(.eventLoop)
+        return try await withTaskExecutorPreference(self) {
+            // The loop may have exited between the check and the hop.
+            guard isCurrent else { throw TorusError(.eventLoop, .loopShutDown) }
+            return try await TaskCancellationScope.withScope(on: self, body)
         }
     }
 
@@ -164,13 +175,25 @@ public final class EventLoop: @unchecked Sendable {
             pthread_join(thread, nil)
             throw error
         }
-        pthread_detach(thread)
+    }
+
+    /// Waits for the loop thread, which has exited its turns, to end; once, and never on
+    /// the loop thread itself (a shutdown called there leaves the thread to end alone).
+    func joinThread() {
+        guard pthread_equal(pthread_self(), thread) == 0, !threadJoined.exchange(true, ordering: .relaxed) else {
+            return
+        }
+        pthread_join(thread, nil)
     }
 
     private func threadMain(_ start: ThreadStart) {
         torus_set_thread_name(configuration.threadName)
         Self.leaveProcessSignalsToOtherThreads()
-        do {
+        do throws(Errno) {
+            if let cpu = configuration.cpu {
+                let result = torus_pin_thread_to_cpu(Int32(cpu))
+                if result < 0 { throw Errno(rawValue: -result) }
+            }
             switch reactor {
             case .completion(let reactor): try reactor.begin(on: self)
             case .selector(let reactor): try reactor.begin(on: self)

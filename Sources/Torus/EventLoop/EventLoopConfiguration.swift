@@ -22,6 +22,9 @@ extension EventLoop {
         public var blockingPoolThreads: Int = 4
         /// The loop thread's name, as `top -H` and debuggers show it.
         public var threadName: String = "torus-loop"
+        /// The CPU the loop thread is pinned to, or nil (the default) to let the
+        /// scheduler place it. ``EventLoopGroup`` sets it for each loop when asked to pin.
+        public var cpu: Int? = nil
         /// Bytes in each buffer of the loop's receive pool: the most one
         /// ``TCPConnection/receive(timeout:_:)`` hands over.
         public var receiveBufferSize: Int = 16384
@@ -50,6 +53,9 @@ extension EventLoop {
         /// - Throws: ``TorusError`` (`.eventLoop`) with `.invalidArgument`.
         public func validate() throws(TorusError) {
             func invalid(_ message: String) -> TorusError { TorusError(.eventLoop, .invalidArgument(message)) }
+            if let cpu, cpu < 0 || cpu >= 1024 {
+                throw invalid("cpu must be in 0..<1024 (CPU_SETSIZE), got \(cpu)")
+            }
             guard receiveBufferSize > 0, receiveBufferSize <= Int(Int32.max) else {
                 throw invalid("receiveBufferSize must be in 1...\(Int32.max), got \(receiveBufferSize)")
             }

@@ -30,7 +30,7 @@ extension LoopBound {
     /// Throws `.notOnLoop` for `operation` unless the caller runs on ``loop``'s thread.
     @inline(__always)
     func checkOnLoop(_ operation: TorusError.Operation) throws(TorusError) {
-        if !loop.isCurrent { throw TorusError(operation, .notOnLoop) }
+        if !loop.isCurrent { throw loop.notOnLoop(operation) }
     }
 
     /// Waits in a primitive's line (`join` puts the waiter's ID there) until a waker
