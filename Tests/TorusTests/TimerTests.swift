@@ -188,7 +188,9 @@ struct TimerTests {
                     order.value.append("sleep 60")
                 }
                 group.addTask {
-                    await expectTorusError(.event, .timedOut) { try await event.wait(timeout: .milliseconds(30).scaled) }
+                    await expectTorusError(.event, .timedOut) {
+                        try await event.wait(timeout: .milliseconds(30).scaled)
+                    }
                     order.value.append("wait 30")
                 }
                 group.addTask {

@@ -99,9 +99,7 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidArgument(let text): "\(operation.rawValue): invalid argument: \(text)"
         case .loopShutDown: "\(operation.rawValue): the event loop is shut down"
         case .ioUringUnavailable(let why): "\(operation.rawValue): io_uring unavailable: \(why)"
-        case .notOnLoop:
-            "\(operation.rawValue) must run on its event loop's thread: a Task { } started inside loop.run runs "
-                + "on Swift's global pool, not on the loop; start it with loop.spawn { } or Task(executorPreference: loop)"
+        case .notOnLoop: "\(operation.rawValue) must run on its event loop's thread"
         case .unresolvable(let text): "\(operation.rawValue) failed: \(text)"
         case .full: "\(operation.rawValue) is full"
         case .empty: "\(operation.rawValue) is empty"

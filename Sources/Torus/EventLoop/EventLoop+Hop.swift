@@ -37,23 +37,36 @@ extension EventLoop {
     static func resolve(_ loop: EventLoop?, for operation: TorusError.Operation) throws(TorusError) -> EventLoop {
         if let loop { return loop }
         if let current = EventLoop.current { return current }
-        throw TorusError(operation, .notOnLoop, context: "no loop was given and \(callingThreadDescription)")
-    }
-
-    /// The error for `operation` called off this loop's thread, naming this loop and the
-    /// calling thread.
-    package func notOnLoop(_ operation: TorusError.Operation) -> TorusError {
-        TorusError(
+        throw TorusError(
             operation, .notOnLoop,
-            context: "owned by loop \(configuration.threadName); \(Self.callingThreadDescription)")
+            context: "no loop was given and the caller runs on no loop (thread '\(callingThreadName)'): "
+                + Self.unpinnedTaskAdvice)
     }
 
-    /// "called on thread NAME", and which loop that thread runs, if any.
-    static var callingThreadDescription: String {
+    /// The error for `operation` called off this loop's thread: names this loop, the
+    /// calling thread and, when that thread is another loop's, that loop; says what to do.
+    package func notOnLoop(_ operation: TorusError.Operation) -> TorusError {
+        let owner = configuration.threadName
+        let context =
+            if let caller = EventLoop.current {
+                "owned by loop \(owner), called on the thread of another loop, \(caller.configuration.threadName): "
+                    + "use it from \(owner)'s tasks, or hop there with loop.run { }"
+            } else {
+                "owned by loop \(owner), called on thread '\(Self.callingThreadName)', which runs no loop: "
+                    + Self.unpinnedTaskAdvice
+            }
+        return TorusError(operation, .notOnLoop, context: context)
+    }
+
+    /// Why a task inside `loop.run` can still be off the loop, and the fix.
+    private static let unpinnedTaskAdvice =
+        "a Task { } started inside loop.run runs on Swift's global pool, not on the loop; "
+        + "start it with loop.spawn { } or Task(executorPreference: loop)"
+
+    /// The calling thread's name.
+    private static var callingThreadName: String {
         var name = [CChar](repeating: 0, count: 16)
         torus_thread_name(&name, Int32(name.count))
-        let thread = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let loop = EventLoop.current.map { "loop \($0.configuration.threadName)" } ?? "no loop"
-        return "called on thread '\(thread)', which runs \(loop)"
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

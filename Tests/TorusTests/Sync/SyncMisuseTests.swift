@@ -55,11 +55,16 @@ struct SyncMisuseTests {
             let lock = try Lock()
             // Not a nested withTestLoop: a second shared hold of the descriptor gate would
             // deadlock behind a test waiting for it exclusively.
-            let other = try backend.makeLoop()
+            var configuration = backend.configuration
+            configuration.threadName = "torus-other"
+            let other = try EventLoop(configuration: configuration)
             let error = await torusError { try await other.run { try await lock.acquire() } }
             await other.shutdown()
             #expect(error == TorusError(.lock, .notOnLoop))
-            #expect(error?.description == "lock must run on the handle's event loop (inside loop.run)")
+            #expect(
+                error?.description
+                    == "lock must run on its event loop's thread (owned by loop torus-test, called on the thread of "
+                    + "another loop, torus-other: use it from torus-test's tasks, or hop there with loop.run { })")
         }
     }
 }

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+import TorusTestSupport
+
+@testable import Torus
+
+/// ``ShardedListener``: connections land on every loop of the group in both sharding
+/// modes, are served byte-exact there (a task per connection, or a handler), and a
+/// connection handed to another loop belongs to that loop.
+@Suite(.timeLimit(.minutes(testTimeScale)))
+struct ShardedListenerTests {
+    static let cases: [(TestBackend, ShardedListener.Sharding)] = TestBackend.allCases.flatMap { backend in
+        ShardedListener.Sharding.allCases.map { (backend, $0) }
+    }
+
+    @Test(arguments: cases)
+    func connectionsLandOnEveryLoopAndEchoInTasks(_ backend: TestBackend, _ sharding: ShardedListener.Sharding)
+        async throws
+    {
+        try await withTestGroup(backend) { group in
+            let listener = try await ShardedListener.bind(to: .loopbackV4, sharding: sharding, on: group)
+            let served = LoopNames()
+            let serving = Task {
+                try await listener.serve { connection in
+                    served.record(connection.loop)
+                    while let bytes = try? await connection.read(upTo: 65536), !bytes.isEmpty {
+                        guard (try? await connection.write(bytes)) != nil else { break }
+                    }
+                    try? await connection.close()
+                }
+            }
+            try await expectEchoesOnEveryLoop(listener, group, served, backend)
+            await listener.close()
+            try await serving.value
+        }
+    }
+
+    @Test(arguments: cases)
+    func connectionsLandOnEveryLoopAndEchoWithAHandler(_ backend: TestBackend, _ sharding: ShardedListener.Sharding)
+        async throws
+    {
+        try await withTestGroup(backend) { group in
+            let listener = try await ShardedListener.bind(to: .loopbackV4, sharding: sharding, on: group)
+            let served = LoopNames()
+            let serving = Task {
+                try await listener.serve {
+                    RecordingEcho(served: served)
+                }
+            }
+            try await expectEchoesOnEveryLoop(listener, group, served, backend)
+            await listener.close()
+            try await serving.value
+        }
+    }
+
+    /// A connection handed to another loop is owned there: the first loop's handle is
+    /// closed, the target's registry counts it, and it echoes 1 MiB byte-exact.
+    @Test(arguments: TestBackend.allCases)
+    func aHandedOffConnectionBelongsToItsNewLoop(_ backend: TestBackend) async throws {
+        try await withTestGroup(backend) { group in
+            let (first, second) = (group.loops[0], group.loops[1])
+            let baseline = await second.statistics
+            let message = randomBytes(1 << 20, seed: 13)
+            let arrived = try CrossLoopChannel<Bool>(capacity: 1)
+            let echoed: [UInt8] = try await first.run {
+                let pair = try await ConnectedPair.make()
+                try pair.server.handOff(to: second) { connection in
+                    try? await arrived.send(connection.loop === second && second.isCurrent)
+                    while let bytes = try? await connection.read(upTo: 65536), !bytes.isEmpty {
+                        guard (try? await connection.write(bytes)) != nil else { break }
+                    }
+                    try? await connection.close()
+                }
+                await expectTorusError(.read, .closed) { try await pair.server.read(upTo: 10) }
+                #expect(try await arrived.receive() == true)
+                #expect(await second.statistics.descriptorsOwned == baseline.descriptorsOwned + 1)
+                try await pair.client.write(message)
+                let echoed = try await pair.client.read(exactly: message.count)
+                try await pair.client.close()
+                return echoed
+            }
+            expectSameBytes(echoed, message)
+            let closed = await waitUntil(second) { $0.descriptorsOwned == baseline.descriptorsOwned }
+            #expect(closed, "the handed-off connection was closed by its new loop")
+        }
+    }
+
+    /// Handing off to a loop that has shut down closes the descriptor there: the client
+    /// reads end of stream, and nothing stays open.
+    @Test(arguments: TestBackend.allCases)
+    func aHandOffToALoopThatShutDownClosesTheConnection(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let target = try backend.makeLoop()
+            await target.shutdown()
+            let pair = try await ConnectedPair.make()
+            let ran = Flag()
+            try pair.server.handOff(to: target) { _ in ran.set() }
+            #expect(try await pair.client.read(upTo: 10, timeout: .seconds(10)).isEmpty)
+            #expect(!ran.isSet)
+            try await pair.client.close()
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aConnectionInUseCannotBeHandedOff(_ backend: TestBackend) async throws {
+        try await withTestGroup(backend) { group in
+            try await group.loops[0].run {
+                let pair = try await ConnectedPair.make()
+                try pair.server.serve(with: EchoHandler { _ in })
+                await expectTorusError(
+                    .accept,
+                    .invalidArgument("a connection with an operation in flight, or served, cannot be handed off")
+                ) { try pair.server.handOff(to: group.loops[1]) { _ in } }
+                try await pair.close()
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// 40 clients on a loop of their own each echo 4 KiB; every group loop served some.
+    private func expectEchoesOnEveryLoop(
+        _ listener: ShardedListener, _ group: EventLoopGroup, _ served: LoopNames, _ backend: TestBackend
+    ) async throws {
+        let clientLoop = try backend.makeLoop()
+        do {
+            let clients = try await connectEchoClients(
+                40, to: listener.localAddress, on: clientLoop, message: randomBytes(4096, seed: 5))
+            try await clientLoop.run { for client in clients { try await client.close() } }
+        } catch {
+            await clientLoop.shutdown()
+            throw error
+        }
+        await clientLoop.shutdown()
+        let counts = Dictionary(grouping: served.all, by: { $0 }).mapValues(\.count)
+        #expect(counts.values.reduce(0, +) == 40)
+        #expect(Set(counts.keys) == Set(group.loops.map(\.configuration.threadName)), "\(counts)")
+    }
+}
+
+/// An echo handler, one per connection, that records the loop its connection is served on.
+private final class RecordingEcho: ConnectionHandler {
+    private let served: LoopNames
+    private let echo = EchoHandler { Issue.record("echo send failed: \($0)") }
+    private var recorded = false
+
+    init(served: LoopNames) { self.served = served }
+
+    func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        if !recorded {
+            recorded = true
+            #expect(connection.loop.isCurrent)
+            served.record(connection.loop)
+        }
+        echo.connection(connection, received: bytes)
+    }
+}
