@@ -61,6 +61,7 @@ static inline unsigned torus_reap_cqes(struct io_uring *ring, torus_cqe *out, un
 // IOSQE_* flags are enum-valued macros the importer rejects ("structure not supported"):
 // the one Swift sets itself (buffer selection has its own shim below).
 static const uint8_t TORUS_IOSQE_IO_LINK = IOSQE_IO_LINK;
+static const uint8_t TORUS_IOSQE_CQE_SKIP_SUCCESS = IOSQE_CQE_SKIP_SUCCESS;
 
 /// Registers `entries` (a power of two) provided-buffer ring descriptors at `buffers`
 /// as buffer group `group` (IORING_REGISTER_PBUF_RING, Linux 5.19). liburing 2.3 lacks

@@ -41,13 +41,33 @@ extension EventLoop: TaskExecutor {
         if accepted { wake() }
     }
 
-    /// Wakes the loop out of its reactor's wait; one eventfd write however many threads
-    /// call it before the loop drains the remote queue.
+    /// Wakes the loop out of its reactor's wait; one wake-up however many threads call
+    /// it before the loop drains the remote queue. From another io_uring loop's thread
+    /// it is a MSG_RING that loop submits with its next batch
+    /// (``Configuration/wakesFromLoopsByMessage``); otherwise an eventfd write.
     func wake() {
         if !wakePending.exchange(true, ordering: .sequentiallyConsistent) {
-            var one: UInt64 = 1
-            _ = write(wakeFD, &one, 8)
+            if let sender = EventLoop.current, sender !== self, sender.sendWakeMessage(to: self) { return }
+            writeWakeEventFD()
         }
+    }
+
+    /// Writes the wake eventfd, which the loop's reactor reads.
+    func writeWakeEventFD() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// On this loop's thread: queues a MSG_RING wake-up to `target` when both are
+    /// io_uring loops and `target` wants them; false when the caller must write the
+    /// eventfd instead.
+    private func sendWakeMessage(to target: EventLoop) -> Bool {
+        guard target.configuration.wakesFromLoopsByMessage, case .completion(let sender) = reactor,
+            case .completion(let receiver) = target.reactor, !isShuttingDown
+        else { return false }
+        sender.prepareWakeMessage(toRing: receiver.ringDescriptor, targetNumber: target.number)
+        counters.wakeMessagesSent &+= 1
+        return true
     }
 
     /// The reactor read the wake eventfd: drain what other threads queued.

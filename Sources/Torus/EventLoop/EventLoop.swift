@@ -50,6 +50,8 @@ public final class EventLoop: @unchecked Sendable {
     let lifecycle = Atomic<UInt8>(Lifecycle.running.rawValue)
     /// The eventfd other threads write to wake the loop (``wake()``); its reactor reads it.
     let wakeFD: Int32
+    /// This loop's number in ``EventLoopRegistry`` (set once, right after init's checks).
+    private(set) var number: UInt32 = 0
     /// The facade actors use as their serial executor (``serialExecutor``).
     public let serialExecutor: LoopSerialExecutor
     let logger = Logger(label: "torus.eventloop")
@@ -85,10 +87,12 @@ public final class EventLoop: @unchecked Sendable {
         slots = OperationSlots(initialCapacity: configuration.initialOperationSlots)
         serialExecutor = LoopSerialExecutor()
         serialExecutor.loop = self
+        number = EventLoopRegistry.register(self)
         try startThread()
     }
 
     deinit {
+        EventLoopRegistry.unregister(number)
         // Closed here, not at exit: another thread may still be inside `wake()`.
         close(wakeFD)
     }

@@ -22,6 +22,12 @@ extension EventLoop {
         public var blockingPoolThreads: Int = 4
         /// The loop thread's name, as `top -H` and debuggers show it.
         public var threadName: String = "torus-loop"
+        /// How a task on another io_uring loop wakes this loop when it hands it work (a
+        /// job, a resumed waiter): `true` (the default) sends an `IORING_OP_MSG_RING`
+        /// with the sender's next submission, no system call of its own; `false` writes
+        /// the loop's eventfd at once, as other threads always do. Either way one wake-up
+        /// per loop turn however many hand-overs. `torus-bench hop` measures both.
+        public var wakesFromLoopsByMessage = true
         /// The CPU the loop thread is pinned to, or nil (the default) to let the
         /// scheduler place it. ``EventLoopGroup`` sets it for each loop when asked to pin.
         public var cpu: Int? = nil

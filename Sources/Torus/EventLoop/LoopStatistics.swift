@@ -15,8 +15,12 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     /// System calls the loop thread made for I/O: `io_uring_enter` on io_uring;
     /// `epoll_wait`, `epoll_ctl` and each non-blocking attempt on epoll.
     public var systemCalls: UInt64 = 0
-    /// Wake-ups from other threads (eventfd reads completed).
+    /// Wake-ups from other threads and loops (an eventfd read, or another io_uring
+    /// loop's MSG_RING message).
     public var wakeups: UInt64 = 0
+    /// Wake-ups this loop sent to other io_uring loops as MSG_RING messages (instead of
+    /// eventfd writes; ``EventLoop/Configuration/wakesFromLoopsByMessage``).
+    public var wakeMessagesSent: UInt64 = 0
     /// Swift jobs (task slices) the loop ran.
     public var jobsRun: UInt64 = 0
     /// Completions whose slot had been reused (ignored by the generation check).
@@ -44,7 +48,7 @@ public struct LoopStatistics: Sendable, Equatable, CustomStringConvertible {
     /// All counters on one line.
     public var description: String {
         "submitted=\(operationsSubmitted) reaped=\(completionsReaped) enters=\(kernelEnters) syscalls=\(systemCalls) "
-            + "wakeups=\(wakeups) jobs=\(jobsRun) stale=\(staleCompletions) "
+            + "wakeups=\(wakeups) wakeMessages=\(wakeMessagesSent) jobs=\(jobsRun) stale=\(staleCompletions) "
             + "slotsInUse=\(operationSlotsInUse) descriptors=\(descriptorsOwned) timers=\(timersPending) "
             + "buffersLent=\(receiveBuffersLent) bufferShortages=\(receiveBufferShortages)"
     }

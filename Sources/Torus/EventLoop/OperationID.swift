@@ -11,6 +11,12 @@ struct OperationID: Hashable, Sendable {
     static let ignoredUserData: UInt64 = 0
     /// `user_data` of the eventfd read that wakes the loop from other threads.
     static let wakeUserData: UInt64 = 1
+    /// `user_data` of the CQE another loop's `IORING_OP_MSG_RING` posts to wake this one.
+    static let messageWakeUserData: UInt64 = 2
+    /// Values from here up (generation 0: never a slot) tag a MSG_RING wake-up this loop
+    /// sent: the low bits are the target loop's ``EventLoop/number``. Only a failed send
+    /// posts a CQE with it (success is skipped), and the target is then woken by eventfd.
+    static let wakeMessageSentBase: UInt64 = 1 << 31
     /// Set on the linked timeout SQE that guards an operation.
     static let linkedTimeoutBit: UInt64 = 1 << 63
     /// Generations cycle through 1...maxGeneration; 0 never names a slot, so the

@@ -12,6 +12,17 @@ extension CompletionReactor {
             prepareWakeRead()
             return
         }
+        if userData == OperationID.messageWakeUserData {
+            loop.handleWake()
+            return
+        }
+        if userData & ~UInt64(UInt32.max >> 1) == OperationID.wakeMessageSentBase {
+            // A wake-up message this loop sent failed (the target's CQ overflowing, say):
+            // wake the target the other way, or it would sleep on with work queued.
+            EventLoopRegistry.loop(numbered: UInt32(truncatingIfNeeded: userData) & (UInt32.max >> 1))?
+                .writeWakeEventFD()
+            return
+        }
         let id = OperationID(userData: userData)
         guard let slot = loop.slots.slot(for: id) else {
             loop.counters.staleCompletions &+= 1

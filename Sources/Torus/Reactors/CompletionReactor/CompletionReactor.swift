@@ -107,6 +107,21 @@ final class CompletionReactor: Reactor {
         io_uring_sqe_set_data64(sqe, userData)
     }
 
+    /// Queues an `IORING_OP_MSG_RING` that posts a wake-up CQE to the ring `target`
+    /// (another loop's), sent with this loop's next submission instead of an eventfd
+    /// write. Its own CQE is skipped on success; a failure comes back tagged with
+    /// `targetNumber` and the target is then woken by eventfd
+    /// (``dispatch(_:loop:)``).
+    func prepareWakeMessage(toRing target: Int32, targetNumber: UInt32) {
+        let sqe = ring.nextSubmission()
+        io_uring_prep_msg_ring(sqe, target, 0, OperationID.messageWakeUserData, 0)
+        sqe.pointee.flags |= TORUS_IOSQE_CQE_SKIP_SUCCESS
+        io_uring_sqe_set_data64(sqe, OperationID.wakeMessageSentBase | UInt64(targetNumber))
+    }
+
+    /// The ring's descriptor, to which other loops send wake-up messages.
+    var ringDescriptor: Int32 { ring.descriptor }
+
     /// Queues the 8-byte read of the loop's wake eventfd (re-armed after each wake).
     func prepareWakeRead() {
         let sqe = ring.nextSubmission()

@@ -139,6 +139,9 @@ struct Ring: ~Copyable {
     }
 
     /// Whether the kernel supports `opcode` (probed through the ring).
+    /// The ring's descriptor: where other rings send `IORING_OP_MSG_RING` messages.
+    var descriptor: Int32 { ring.pointee.ring_fd }
+
     func supports(_ opcode: io_uring_op) -> Bool {
         torus_probe_supports(ring, Int32(opcode.rawValue)) != 0
     }
