@@ -40,8 +40,11 @@ struct ServeHTTPCommand: AsyncParsableCommand {
     var serviceLifecycle = false
 
     func validate() throws {
-        if options.server == .nio, torusServer != .plaintext || serviceLifecycle {
-            throw ValidationError("--torus-server and --service-lifecycle apply to --server torus only")
+        if options.server == .nio, torusServer != .plaintext {
+            throw ValidationError("--torus-server applies to --server torus only")
+        }
+        if options.server == .nio, serviceLifecycle {
+            throw ValidationError("--service-lifecycle applies to --server torus only")
         }
     }
 
