@@ -18,7 +18,9 @@ void torus_forward_signal(int signal) {
     int saved = errno;
     if (signal > 0 && signal < _NSIG) {
         int thread = atomic_load_explicit(&signal_targets[signal], memory_order_acquire);
-        if (thread > 0) syscall(SYS_tgkill, getpid(), thread, signal);
+        // Never to the handling thread itself: a thread that does not block the signal
+        // (the loop thread gone, its id reused) would take it again, forever.
+        if (thread > 0 && thread != (int)syscall(SYS_gettid)) syscall(SYS_tgkill, getpid(), thread, signal);
     }
     errno = saved;
 }

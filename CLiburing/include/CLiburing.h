@@ -143,7 +143,8 @@ int torus_thread_id(void);
 /// The handler ``Signals`` installs for the signals it watches: forwards the signal with
 /// tgkill to the thread recorded for it by ``torus_set_signal_target`` (a loop thread,
 /// which blocks it, so it waits there for the loop's signalfd), and does nothing when none
-/// is recorded. Async-signal-safe: an atomic load and a system call; errno is preserved.
+/// is recorded or it is the calling thread. Async-signal-safe: an atomic load and system
+/// calls; errno is preserved.
 void torus_forward_signal(int signal);
 
 /// Records the thread (a kernel thread id) ``torus_forward_signal`` sends `signal` to;
