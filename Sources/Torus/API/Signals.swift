@@ -128,8 +128,11 @@ final class SignalWatch: Sendable {
         var mask = signals.mask
         pthread_sigmask(SIG_BLOCK, &mask, nil)
         try SignalClaims.claim(signals, forwardingTo: torus_thread_id())
-        // Non-blocking exactly where sockets are (epoll), as both reactors read them.
-        let fd = signalfd(-1, &mask, Int32(SFD_CLOEXEC) | loop.socketTypeFlags)
+        // Non-blocking on both reactors: epoll needs it, and io_uring then polls the
+        // descriptor and retries the read on the loop thread, whose own pending signals
+        // (the forwarded ones) a signalfd read sees; a blocking read may go to a kernel
+        // worker thread instead, which sees only the process's.
+        let fd = signalfd(-1, &mask, Int32(SFD_CLOEXEC) | Int32(SFD_NONBLOCK))
         guard fd >= 0 else {
             let error = TorusError(.signal, .system(Errno(rawValue: errno)))
             SignalClaims.release(signals)
