@@ -8,10 +8,16 @@ import SystemPackage
 /// readiness and `read(2)`), no thread and no pipe of its own.
 ///
 /// ```swift
-/// for await signal in try await Signals([.terminate, .interrupt], on: loop) {
+/// let signals = try await Signals([.terminate, .interrupt, .hangup], on: loop)
+/// for await signal in signals {
+///     if signal == .hangup {
+///         reloadConfiguration()
+///         continue
+///     }
 ///     await server.stop()  // SIGTERM or Ctrl-C: stop gracefully
 ///     break
 /// }
+/// await signals.close()  // SIGTERM and SIGINT end the process again from here on
 /// ```
 ///
 /// ## Signal masks: why no setup is needed in `main`
@@ -42,8 +48,10 @@ import SystemPackage
 /// ## Ending
 ///
 /// The iteration ends (returns nil) when the iterating task is cancelled, when
-/// ``close()`` is called, or when the loop shuts down; the signalfd is closed then, and
-/// at the latest when the sequence is dropped.
+/// ``close()`` is called, or when the loop shuts down; the signalfd is closed and the
+/// signals released then. A sequence that nobody iterates keeps its signals until it is
+/// closed or dropped, even past its loop's shutdown (they are forwarded to a thread that
+/// is gone, so lost): close it.
 public final class Signals: AsyncSequence, Sendable {
     /// A watched signal, as it arrived.
     public typealias Element = Signal
