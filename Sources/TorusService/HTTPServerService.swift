@@ -21,7 +21,7 @@ import TorusHTTP
 ///
 /// @main struct Server {
 ///     static func main() async throws {
-///         try await withEventLoop { loop in
+///         try await withEventLoop { _ in  // this task runs on the loop from here
 ///             let listener = try TCPListener.bind(to: SocketAddress(ip: "0.0.0.0", port: 8080)!)
 ///             var server = HTTPServer(listener: listener) { request, body in
 ///                 HTTPServerResponse(status: .ok, body: Array("hello\n".utf8))
