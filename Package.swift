@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "torus-bench", targets: ["torus-bench"]),
         .executable(name: "torus-demo", targets: ["torus-demo"]),
         .library(name: "TorusHTTP", targets: ["TorusHTTP"]),
+        .library(name: "TorusService", targets: ["TorusService"]),
         .executable(name: "torus-crawl", targets: ["torus-crawl"]),
         // For the fuzzers in Fuzz/, a package of their own.
         .library(name: "TorusFuzzChecks", targets: ["TorusFuzzChecks"]),
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // liburing for Swift: the header, shims for what Swift cannot import, -luring.
@@ -63,8 +65,11 @@ let package = Package(
                 "TorusTestSupport",
                 "TorusCommandLine",
                 "TorusHTTP",
+                "TorusService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -97,6 +102,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // TorusHTTP's server as a swift-service-lifecycle Service: run by a ServiceGroup,
+        // stopped gracefully on its shutdown signals.
+        .target(
+            name: "TorusService",
+            dependencies: [
+                "Torus", "TorusHTTP",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The "500 Lines or Less" web crawler: workers, host filter, report.
@@ -164,8 +178,9 @@ let package = Package(
             name: "TorusTests",
             dependencies: [
                 "Torus", "CLiburing", "TorusDemo", "TorusHTTP", "TorusCrawl", "TorusBenchCharts",
-                "TorusTestSupport", "TorusFuzzChecks",
+                "TorusTestSupport", "TorusFuzzChecks", "TorusService",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

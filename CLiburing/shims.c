@@ -2,11 +2,32 @@
 // so every Swift module sees one copy of it.
 #define _GNU_SOURCE
 #include "CLiburing.h"
+#include <stdatomic.h>
 #include <sys/syscall.h>
 
 _Thread_local void *torus_current_loop_storage TORUS_TLS_MODEL;
 
 void torus_set_current_loop(void *loop) { torus_current_loop_storage = loop; }
+
+int torus_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+/// Where each signal is forwarded (a thread id, 0 for none); read by the handler, so atomic.
+static _Atomic int signal_targets[_NSIG];
+
+void torus_forward_signal(int signal) {
+    int saved = errno;
+    if (signal > 0 && signal < _NSIG) {
+        int thread = atomic_load_explicit(&signal_targets[signal], memory_order_acquire);
+        // Never to the handling thread itself: a thread that does not block the signal
+        // (the loop thread gone, its id reused) would take it again, forever.
+        if (thread > 0 && thread != (int)syscall(SYS_gettid)) syscall(SYS_tgkill, getpid(), thread, signal);
+    }
+    errno = saved;
+}
+
+void torus_set_signal_target(int signal, int thread) {
+    if (signal > 0 && signal < _NSIG) atomic_store_explicit(&signal_targets[signal], thread, memory_order_release);
+}
 
 void torus_set_thread_name(const char *name) {
     char truncated[16];

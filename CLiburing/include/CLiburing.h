@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -143,6 +144,20 @@ int torus_affinity_cpus(int *cpus, int capacity);
 int torus_pin_thread_to_cpu(int cpu);
 /// The calling thread's name (pthread_getname_np) into `name` (16 bytes).
 void torus_thread_name(char *name, int capacity);
+
+/// The kernel's id of the calling thread (gettid, which Swift's Glibc module lacks).
+int torus_thread_id(void);
+
+/// The handler ``Signals`` installs for the signals it watches: forwards the signal with
+/// tgkill to the thread recorded for it by ``torus_set_signal_target`` (a loop thread,
+/// which blocks it, so it waits there for the loop's signalfd), and does nothing when none
+/// is recorded or it is the calling thread. Async-signal-safe: an atomic load and system
+/// calls; errno is preserved.
+void torus_forward_signal(int signal);
+
+/// Records the thread (a kernel thread id) ``torus_forward_signal`` sends `signal` to;
+/// 0 forwards it nowhere. Signals outside 1..<_NSIG are ignored.
+void torus_set_signal_target(int signal, int thread);
 
 /// Initial-exec: a thread-local read is one load off %fs, not a `__tls_get_addr` call
 /// (the loop checks it several times per operation).

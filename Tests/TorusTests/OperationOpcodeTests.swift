@@ -19,7 +19,7 @@ import Testing
             Receive(fd: 3, buffer: buffer), PooledReceive(fd: 3, pool: pool), Send(fd: 3, bytes: .init(buffer)),
             Close(fd: 3), CancelDescriptor(fd: 3), OpenAt(path: path, flags: 0, mode: 0),
             ReadAt(fd: 3, buffer: buffer, offset: 0), WriteAt(fd: 3, buffer: buffer, offset: 0), Fsync(fd: 3),
-            Statx(fd: 3, buffer: stat),
+            Statx(fd: 3, buffer: stat), PollableRead(fd: 3, buffer: buffer),
         ]
     }
 

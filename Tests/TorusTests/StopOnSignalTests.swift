@@ -10,9 +10,13 @@ import Testing
 /// died of the signal.
 @Suite(.timeLimit(.minutes(testTimeScale)))
 struct StopOnSignalTests {
-    /// `torus-bench serve echo --connection-api task` and `serve http` (a task per
-    /// connection) on each reactor.
-    @Test(arguments: TestBackend.allCases, [["echo", "--connection-api", "task"], ["http"]])
+    /// `torus-bench serve echo --connection-api task`, `serve http` (a task per
+    /// connection) and `serve http --service-lifecycle` (TorusHTTP's server as an
+    /// `HTTPServerService` in a swift-service-lifecycle `ServiceGroup`, whose signal
+    /// handling stops it) on each reactor.
+    @Test(
+        arguments: TestBackend.allCases,
+        [["echo", "--connection-api", "task"], ["http"], ["http", "--service-lifecycle"]])
     func aBenchServerStopsWithAnIdleClient(_ backend: TestBackend, _ scenario: [String]) async throws {
         try await withDescriptorGate {
             let server = try ServerProcess(

@@ -13,6 +13,8 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         case nop, sleep, socket, bind, listen, accept, connect, resolve
         case read, write, shutdown, close, socketOption = "socket option", address
         case open, fsync, stat
+        /// Watching signals (``Signals``).
+        case signal
         case lock, semaphore, condition, event, queue
         /// Completing a ``Promise``.
         case promise

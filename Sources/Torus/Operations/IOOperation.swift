@@ -56,7 +56,7 @@ extension IOOperation {
 var allOperationTypes: [any IOOperation.Type] {
     [
         Nop.self, MultishotAccept.self, Connect.self, Receive.self, PooledReceive.self, Send.self, Close.self,
-        CancelDescriptor.self, OpenAt.self, ReadAt.self, WriteAt.self, Fsync.self, Statx.self,
+        CancelDescriptor.self, OpenAt.self, ReadAt.self, WriteAt.self, Fsync.self, Statx.self, PollableRead.self,
     ]
 }
 

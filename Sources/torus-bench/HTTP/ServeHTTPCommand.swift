@@ -1,11 +1,18 @@
 import ArgumentParser
+import Logging
+import ServiceLifecycle
 import Torus
+import TorusCommandLine
 import TorusHTTP
+import TorusService
 
 /// `torus-bench serve http --port P`: the HTTP/1.1 plaintext server under test (`GET`
 /// answered with `Hello, World!`, keep-alive): Torus or SwiftNIO (NIOHTTP1). Torus serves
 /// with the benchmark's lean ``TorusPlaintext``, or with TorusHTTP's `HTTPServer`, the
 /// server users get (`--torus-server torushttp`: what `torus-bench soak` runs).
+/// `--service-lifecycle` runs that `HTTPServer` the way a service would: as an
+/// `HTTPServerService` in a swift-service-lifecycle `ServiceGroup`, which stops it
+/// gracefully on SIGTERM or SIGINT.
 struct ServeHTTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "http",
@@ -25,13 +32,24 @@ struct ServeHTTPCommand: AsyncParsableCommand {
     @Option(help: "Torus server: plaintext (the benchmark's lean one; default) or torushttp (TorusHTTP's HTTPServer).")
     var torusServer: TorusHTTPServer = .plaintext
 
+    @Flag(
+        help: """
+            Run TorusHTTP's HTTPServer in a swift-service-lifecycle ServiceGroup, stopped gracefully on \
+            SIGTERM/SIGINT (no SIGUSR1 statistics).
+            """)
+    var serviceLifecycle = false
+
     func validate() throws {
         if options.server == .nio, torusServer != .plaintext {
             throw ValidationError("--torus-server applies to --server torus only")
         }
+        if options.server == .nio, serviceLifecycle {
+            throw ValidationError("--service-lifecycle applies to --server torus only")
+        }
     }
 
     func run() async throws {
+        if serviceLifecycle { return try await serveInServiceGroup() }
         try await options.serve("http") { port, server, backend in
             switch (server, torusServer) {
             case (.torus, .plaintext):
@@ -40,6 +58,43 @@ struct ServeHTTPCommand: AsyncParsableCommand {
                 try await TorusServer(port: port, backend: backend, serving: .listener(Self.serveWithHTTPServer))
             case (.nio, _): try await NIOServer(port: port, initializer: NIOPlaintextHandler.configure)
             }
+        }
+    }
+
+    /// `--service-lifecycle`: binds, then runs a `ServiceGroup` of the `HTTPServerService`
+    /// and a service that prints the port. The group starts its services once its signal
+    /// handling is set up, so a parent may send SIGTERM as soon as it reads the port.
+    private func serveInServiceGroup() async throws {
+        var configuration = EventLoop.Configuration()
+        configuration.backend = options.backend ?? .automatic
+        let port = options.port
+        try await withEventLoop(configuration: configuration) { loop in
+            let listener = try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: port)!)
+            let server = HTTPServer(listener: listener) { _, _ in
+                HTTPServerResponse(contentType: "text/plain", text: plaintextBody)
+            }
+            var logger = Logger(label: "torus-bench")
+            logger.logLevel = .warning
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [
+                        .init(service: HTTPServerService(server)),
+                        .init(
+                            service: PortAnnouncement(port: listener.localAddress.port),
+                            successTerminationBehavior: .ignore),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+        }
+    }
+
+    /// Prints `listening <port>` and ends (which the group ignores).
+    private struct PortAnnouncement: Service {
+        let port: Int
+
+        func run() async throws {
+            StandardOutput.write("listening \(port)\n", onClosed: ServeOptions.stdoutClosed)
         }
     }
 

@@ -37,26 +37,51 @@ struct ServeOptions: ParsableArguments {
     static let stdoutClosed = "torus-bench serve: stdout closed; statistics no longer printed"
 
     /// Starts the server `start` makes (from the port, implementation and reactor) and
-    /// runs it until SIGINT or SIGTERM; `scenario` names it in the log line.
+    /// runs it until SIGINT or SIGTERM; `scenario` names it in the log line. The signals
+    /// are read by a loop of their own (``Torus/Signals``), whatever serves.
     func serve(
         _ scenario: String,
         start: (Int, Server, Backend) async throws -> any RunningServer
     ) async throws {
+        var configuration = EventLoop.Configuration()
+        configuration.threadName = "torus-signals"
+        configuration.backend = backend ?? .automatic
+        configuration.submissionQueueEntries = 8
+        configuration.completionQueueEntries = 16
+        let signalLoop = try EventLoop(configuration: configuration)
+        do {
+            try await serve(scenario, signalsOn: signalLoop, start: start)
+        } catch {
+            await signalLoop.shutdown()
+            throw error
+        }
+        await signalLoop.shutdown()
+    }
+
+    private func serve(
+        _ scenario: String, signalsOn signalLoop: EventLoop,
+        start: (Int, Server, Backend) async throws -> any RunningServer
+    ) async throws {
         // Before anything is printed: a parent may signal as soon as it reads the port.
+        let signals = try await Signals([.interrupt, .terminate, .user1], on: signalLoop)
         let mallocs = AllocationWindow()
-        let signals = try SignalWaiter([SIGINT, SIGTERM, SIGUSR1]) { if $0 == SIGUSR1 { mallocs.close() } }
         let limit = ResourceLimits.raiseOpenFiles()
         let running = try await start(port, server, backend ?? .automatic)
         StandardOutput.write("listening \(running.port)\n", onClosed: Self.stdoutClosed)
         FileHandle.standardError.write(
             Data("torus-bench serve \(scenario): \(running.description), RLIMIT_NOFILE soft limit \(limit)\n".utf8))
-        for await signal in signals.signals {
-            guard signal == SIGUSR1 else { break }
-            // The window closed on the signal thread; the hop to the loop is not counted.
-            let calls = await running.systemCalls().map { " syscalls=\($0)" } ?? ""
-            StandardOutput.write("statistics\(calls) mallocs=\(mallocs.closed)\n", onClosed: Self.stdoutClosed)
-            mallocs.open()
+        // Pinned to the signal loop: the window closes as the loop reads SIGUSR1.
+        try await signalLoop.run {
+            for await signal in signals {
+                guard signal == .user1 else { return }
+                mallocs.close()
+                let calls = await running.systemCalls().map { " syscalls=\($0)" } ?? ""
+                StandardOutput.write("statistics\(calls) mallocs=\(mallocs.closed)\n", onClosed: Self.stdoutClosed)
+                mallocs.open()
+            }
         }
+        // Still watched while the server stops: a second SIGTERM does not kill it.
         try await running.stop()
+        await signals.close()
     }
 }

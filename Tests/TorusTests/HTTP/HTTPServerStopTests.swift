@@ -17,8 +17,8 @@ struct HTTPServerStopTests {
         try await withTestLoop(backend) { loop in
             let (server, serving) = try startServer(on: loop, gracePeriod: .seconds(30)) { _ in "hello" }
             let client = try await TCPConnection.connect(to: server.listener.localAddress)
-            try await client.write(request("/a"))
-            let first = try await readResponse(client)
+            try await client.write(keepAliveRequest("/a"))
+            let first = try await readHTTPResponse(client)
             #expect(first.hasSuffix("\r\n\r\nhello") && !first.lowercased().contains("connection: close"), "\(first)")
             await server.stop()
             #expect(await finishes(serving, within: .seconds(5)), "serve() waited for an idle keep-alive client")
@@ -44,8 +44,8 @@ struct HTTPServerStopTests {
             }
             let slow = try await TCPConnection.connect(to: server.listener.localAddress)
             let partial = try await TCPConnection.connect(to: server.listener.localAddress)
-            try await slow.write(request("/slow"))
-            let head = request("/partial")
+            try await slow.write(keepAliveRequest("/slow"))
+            let head = keepAliveRequest("/partial")
             try await partial.write(Array(head.prefix(20)))
             try await entered.wait(timeout: .seconds(5))
             // Loopback delivers at once; the pause lets the server read the partial head.
@@ -53,11 +53,11 @@ struct HTTPServerStopTests {
             await server.stop()
             try await loop.sleep(for: .milliseconds(100))
             try await partial.write(Array(head.dropFirst(20)))
-            let partialAnswer = try await readResponse(partial)
+            let partialAnswer = try await readHTTPResponse(partial)
             #expect(partialAnswer.hasSuffix("answer to /partial"), "\(partialAnswer)")
             #expect(partialAnswer.lowercased().contains("connection: close"), "\(partialAnswer)")
             try release.set()
-            let slowAnswer = try await readResponse(slow)
+            let slowAnswer = try await readHTTPResponse(slow)
             #expect(slowAnswer.hasPrefix("HTTP/1.1 200 OK") && slowAnswer.hasSuffix("answer to /slow"), "\(slowAnswer)")
             #expect(slowAnswer.lowercased().contains("connection: close"), "\(slowAnswer)")
             #expect(await finishes(serving, within: .seconds(5)))
@@ -86,7 +86,7 @@ struct HTTPServerStopTests {
                 return "too late"
             }
             let client = try await TCPConnection.connect(to: server.listener.localAddress)
-            try await client.write(request("/stuck"))
+            try await client.write(keepAliveRequest("/stuck"))
             try await entered.wait(timeout: .seconds(5))
             await server.stop()
             #expect(await finishes(serving, within: .seconds(5)), "serve() outlived its grace period")
@@ -110,10 +110,10 @@ struct HTTPServerStopTests {
                 return "answer"
             }
             let idle = try await TCPConnection.connect(to: server.listener.localAddress)
-            try await idle.write(request("/"))
-            _ = try await readResponse(idle)
+            try await idle.write(keepAliveRequest("/"))
+            _ = try await readHTTPResponse(idle)
             let busy = try await TCPConnection.connect(to: server.listener.localAddress)
-            try await busy.write(request("/slow"))
+            try await busy.write(keepAliveRequest("/slow"))
             try await entered.wait(timeout: .seconds(5))
             serving.cancel()
             #expect(await finishes(serving, within: .seconds(5)))
@@ -156,28 +156,5 @@ struct HTTPServerStopTests {
             _ = await serving.result
             return false
         }
-    }
-}
-
-/// A keep-alive HTTP/1.1 GET of `path`.
-private func request(_ path: String) -> [UInt8] {
-    Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-}
-
-/// Reads one response whose body is as long as its Content-Length says; its text.
-private func readResponse(_ connection: TCPConnection) async throws -> String {
-    var bytes: [UInt8] = []
-    while true {
-        let text = String(decoding: bytes, as: UTF8.self)
-        if let end = text.range(of: "\r\n\r\n") {
-            let length =
-                text[..<end.lowerBound].split(separator: "\r\n")
-                .first { $0.lowercased().hasPrefix("content-length:") }
-                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-            if text[end.upperBound...].utf8.count >= length { return text }
-        }
-        let chunk = try await connection.read(upTo: 4096, timeout: .seconds(10))
-        if chunk.isEmpty { return text }
-        bytes += chunk
     }
 }

@@ -147,3 +147,26 @@ func requestPath(_ head: String) -> String {
 func okResponse(_ body: String, fields: String = "") -> [UInt8] {
     Array("HTTP/1.1 200 OK\r\n\(fields)Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
 }
+
+/// A keep-alive HTTP/1.1 GET of `path`.
+func keepAliveRequest(_ path: String) -> [UInt8] {
+    Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+}
+
+/// Reads one response whose body is as long as its Content-Length says; its text.
+func readHTTPResponse(_ connection: TCPConnection) async throws -> String {
+    var bytes: [UInt8] = []
+    while true {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let end = text.range(of: "\r\n\r\n") {
+            let length =
+                text[..<end.lowerBound].split(separator: "\r\n")
+                .first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            if text[end.upperBound...].utf8.count >= length { return text }
+        }
+        let chunk = try await connection.read(upTo: 4096, timeout: .seconds(10))
+        if chunk.isEmpty { return text }
+        bytes += chunk
+    }
+}
