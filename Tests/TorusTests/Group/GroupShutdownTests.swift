@@ -37,12 +37,7 @@ struct GroupShutdownTests {
         let servers = [
             Task { try await byHandler.serve { EchoHandler { _ in } } },
             Task {
-                try await inTasks.serve { connection in
-                    while let bytes = try? await connection.read(upTo: 65536), !bytes.isEmpty {
-                        guard (try? await connection.write(bytes)) != nil else { break }
-                    }
-                    try? await connection.close()
-                }
+                try await inTasks.serve { connection in await echoUntilEnd(connection) }
             },
         ]
         let sleepersCancelled = Counter()

@@ -71,3 +71,11 @@ func connectEchoClients(
         return clients
     }
 }
+
+/// Echoes in the connection's task until the peer ends or an error, then closes it.
+func echoUntilEnd(_ connection: TCPConnection) async {
+    while let bytes = try? await connection.read(upTo: 65536), !bytes.isEmpty {
+        guard (try? await connection.write(bytes)) != nil else { break }
+    }
+    try? await connection.close()
+}

@@ -9,47 +9,50 @@ import TorusTestSupport
 /// connection handed to another loop belongs to that loop.
 @Suite(.timeLimit(.minutes(testTimeScale)))
 struct ShardedListenerTests {
-    static let cases: [(TestBackend, ShardedListener.Sharding)] = TestBackend.allCases.flatMap { backend in
-        ShardedListener.Sharding.allCases.map { (backend, $0) }
+    /// How the server under test serves each connection.
+    enum Serving: String, CaseIterable, Sendable {
+        case inATask, byAHandler
     }
 
+    static let cases: [(TestBackend, ShardedListener.Sharding, Serving)] = TestBackend.allCases.flatMap { backend in
+        ShardedListener.Sharding.allCases.flatMap { sharding in Serving.allCases.map { (backend, sharding, $0) } }
+    }
+
+    /// 40 clients on a loop of their own each echo 4 KiB byte-exact; every group loop
+    /// served some of them.
     @Test(arguments: cases)
-    func connectionsLandOnEveryLoopAndEchoInTasks(_ backend: TestBackend, _ sharding: ShardedListener.Sharding)
-        async throws
-    {
+    func connectionsLandOnEveryLoopAndEcho(
+        _ backend: TestBackend, _ sharding: ShardedListener.Sharding, _ serving: Serving
+    ) async throws {
         try await withTestGroup(backend) { group in
             let listener = try await ShardedListener.bind(to: .loopbackV4, sharding: sharding, on: group)
             let served = LoopNames()
-            let serving = Task {
-                try await listener.serve { connection in
-                    served.record(connection.loop)
-                    while let bytes = try? await connection.read(upTo: 65536), !bytes.isEmpty {
-                        guard (try? await connection.write(bytes)) != nil else { break }
+            let server = Task {
+                switch serving {
+                case .inATask:
+                    try await listener.serve { connection in
+                        served.record(connection.loop)
+                        await echoUntilEnd(connection)
                     }
-                    try? await connection.close()
+                case .byAHandler:
+                    try await listener.serve { RecordingEcho(served: served) }
                 }
             }
-            try await expectEchoesOnEveryLoop(listener, group, served, backend)
-            await listener.close()
-            try await serving.value
-        }
-    }
-
-    @Test(arguments: cases)
-    func connectionsLandOnEveryLoopAndEchoWithAHandler(_ backend: TestBackend, _ sharding: ShardedListener.Sharding)
-        async throws
-    {
-        try await withTestGroup(backend) { group in
-            let listener = try await ShardedListener.bind(to: .loopbackV4, sharding: sharding, on: group)
-            let served = LoopNames()
-            let serving = Task {
-                try await listener.serve {
-                    RecordingEcho(served: served)
-                }
+            let clientLoop = try backend.makeLoop()
+            do {
+                let clients = try await connectEchoClients(
+                    40, to: listener.localAddress, on: clientLoop, message: randomBytes(4096, seed: 5))
+                try await clientLoop.run { for client in clients { try await client.close() } }
+            } catch {
+                await clientLoop.shutdown()
+                throw error
             }
-            try await expectEchoesOnEveryLoop(listener, group, served, backend)
+            await clientLoop.shutdown()
+            let counts = Dictionary(grouping: served.all, by: { $0 }).mapValues(\.count)
+            #expect(counts.values.reduce(0, +) == 40)
+            #expect(Set(counts.keys) == Set(group.loops.map(\.configuration.threadName)), "\(counts)")
             await listener.close()
-            try await serving.value
+            try await server.value
         }
     }
 
@@ -66,10 +69,7 @@ struct ShardedListenerTests {
                 let pair = try await ConnectedPair.make()
                 try pair.server.handOff(to: second) { connection in
                     try? await arrived.send(connection.loop === second && second.isCurrent)
-                    while let bytes = try? await connection.read(upTo: 65536), !bytes.isEmpty {
-                        guard (try? await connection.write(bytes)) != nil else { break }
-                    }
-                    try? await connection.close()
+                    await echoUntilEnd(connection)
                 }
                 await expectTorusError(.read, .closed) { try await pair.server.read(upTo: 10) }
                 #expect(try await arrived.receive() == true)
@@ -114,27 +114,6 @@ struct ShardedListenerTests {
                 try await pair.close()
             }
         }
-    }
-
-    // MARK: Helpers
-
-    /// 40 clients on a loop of their own each echo 4 KiB; every group loop served some.
-    private func expectEchoesOnEveryLoop(
-        _ listener: ShardedListener, _ group: EventLoopGroup, _ served: LoopNames, _ backend: TestBackend
-    ) async throws {
-        let clientLoop = try backend.makeLoop()
-        do {
-            let clients = try await connectEchoClients(
-                40, to: listener.localAddress, on: clientLoop, message: randomBytes(4096, seed: 5))
-            try await clientLoop.run { for client in clients { try await client.close() } }
-        } catch {
-            await clientLoop.shutdown()
-            throw error
-        }
-        await clientLoop.shutdown()
-        let counts = Dictionary(grouping: served.all, by: { $0 }).mapValues(\.count)
-        #expect(counts.values.reduce(0, +) == 40)
-        #expect(Set(counts.keys) == Set(group.loops.map(\.configuration.threadName)), "\(counts)")
     }
 }
 

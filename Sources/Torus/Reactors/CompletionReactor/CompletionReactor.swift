@@ -17,6 +17,9 @@ final class CompletionReactor: Reactor {
     private let wakeFD: Int32
     /// Where the kernel writes the eventfd's count.
     private let wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    /// The ring's descriptor, to which other loops send wake-up messages: a `let`, read
+    /// from their threads (the `ring` itself is this loop's alone).
+    let ringDescriptor: Int32
     /// The opcode of the timeout linked to an operation with a deadline.
     static let linkedTimeoutOpcode = IORING_OP_LINK_TIMEOUT
 
@@ -25,6 +28,7 @@ final class CompletionReactor: Reactor {
             entries: configuration.submissionQueueEntries,
             completionEntries: configuration.completionQueueEntries)
         cqes = .allocate(capacity: Int(Self.reapBatch))
+        ringDescriptor = ring.descriptor
         self.wakeFD = wakeFD
     }
 
@@ -118,9 +122,6 @@ final class CompletionReactor: Reactor {
         sqe.pointee.flags |= TORUS_IOSQE_CQE_SKIP_SUCCESS
         io_uring_sqe_set_data64(sqe, OperationID.wakeMessageSentBase | UInt64(targetNumber))
     }
-
-    /// The ring's descriptor, to which other loops send wake-up messages.
-    var ringDescriptor: Int32 { ring.descriptor }
 
     /// Queues the 8-byte read of the loop's wake eventfd (re-armed after each wake).
     func prepareWakeRead() {
