@@ -50,9 +50,17 @@ func threads(named prefix: String) -> Int {
     }.count
 }
 
-/// How many descriptors this process has open (`/proc/self/fd`, less the one listing it).
-func openDescriptorCount() -> Int {
-    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 1) - 1
+/// The descriptors this process has open, each with what it is (`/proc/self/fd`; the
+/// directory's own descriptor, which the listing opens, is among them).
+func openDescriptors() -> [String: String] {
+    let numbers = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    var open: [String: String] = [:]
+    for number in numbers {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(number)")
+        else { continue }  // the listing's own, closed by now
+        open[number] = target
+    }
+    return open
 }
 
 /// Connects `count` clients to `address` on `loop`, each sending `message` and reading it
