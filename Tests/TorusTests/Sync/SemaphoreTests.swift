@@ -41,11 +41,14 @@ struct SyncSemaphoreTests {
     func aWakeUpDueBeforeATimeoutRunsFirstAfterABusyLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let semaphore = try Semaphore(value: 0)
+            // The release's deadline is fixed before the acquire starts, so it is the
+            // earlier one however slowly the two tasks start (ThreadSanitizer, a busy host).
+            let releaseDeadline = ContinuousClock.now + .milliseconds(10).scaled
             let acquirer = await startWaiter(on: loop) {
                 try await semaphore.acquire(timeout: .milliseconds(20).scaled)
             }
             let releaser = await startWaiter(on: loop) {
-                try await loop.sleep(for: .milliseconds(10).scaled)
+                try await loop.sleep(until: releaseDeadline)
                 try semaphore.release()
             }
             usleep(UInt32(40_000 * testTimeScale))  // the loop thread is busy: both timers come due meanwhile
