@@ -80,12 +80,18 @@ struct BenchLoopsTests {
         for row in medians { #expect(row[row.count - 3] == "0", "failures of \(row[1])") }
     }
 
-    /// A short `hop` prints a row for every contender.
+    /// A short `hop` prints a row for every contender; a Torus hop allocates nothing
+    /// once warm (the loop reuses the `run`'s cancellation scope).
     @Test func hopPrintsEveryContender() async throws {
         let output = try await runBench(["hop", "--round-trips", "2000", "--max-seconds", "2"])
-        #expect(output.contains("| contender | round trips | ns/round trip |"))
+        #expect(output.contains("| contender | round trips | ns/round trip | CPU ns/round trip | mallocs/round trip |"))
         for contender in ["torus-io_uring", "torus-epoll", "swift-nio-actor", "swift-nio-futures", "task"] {
             #expect(output.contains("\n| \(contender) | "), "\(contender): \(output)")
+        }
+        for torus in ["torus-io_uring", "torus-epoll"] {
+            let row = output.split(separator: "\n").first { $0.hasPrefix("| \(torus) | ") }
+            let mallocs = row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.dropFirst(4).first
+            #expect(mallocs == "0.00", "\(torus): \(String(describing: row))")
         }
     }
 
