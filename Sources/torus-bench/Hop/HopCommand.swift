@@ -136,10 +136,16 @@ enum HopContender: Sendable, CustomStringConvertible {
         switch self {
         case .torus(let backend):
             let group = try EventLoopGroup(loopCount: 2, backend: backend)
-            defer { Task { await group.shutdownGracefully(gracePeriod: .zero) } }
-            (roundTrips, nanoseconds, cpu, mallocs) = try await Self.timed(bound) { count, start in
-                try await Self.torusSpin(from: group.loops[0], to: group.loops[1], count: count, start: start, bound)
+            do {
+                (roundTrips, nanoseconds, cpu, mallocs) = try await Self.timed(bound) { count, start in
+                    try await Self.torusSpin(
+                        from: group.loops[0], to: group.loops[1], count: count, start: start, bound)
+                }
+            } catch {
+                await group.shutdownGracefully(gracePeriod: .zero)
+                throw error
             }
+            await group.shutdownGracefully(gracePeriod: .zero)
         case .nioActor, .nioFutures:
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let loops = Array(group.makeIterator())
