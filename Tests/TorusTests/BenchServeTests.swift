@@ -268,21 +268,6 @@ struct BenchServeTests {
         }
     }
 
-    /// The median rows of a `torus-bench` CSV file, split into fields.
-    private func csvMedians(_ path: String) throws -> [[Substring]] {
-        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-            .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        guard let run = rows.first?.firstIndex(of: "run") else { return [] }
-        return rows.filter { $0.count > run && $0[run] == "median" }
-    }
-
-    /// Runs `torus-bench arguments` (with `path` as its PATH, if given); returns its
-    /// stdout, after checking that it exited 0.
-    private func runBench(_ arguments: [String], path: String? = nil) async throws -> String {
-        let (status, output) = try await runTorusBench(arguments, path: path)
-        #expect(status == 0, "torus-bench \(arguments): \(output)")
-        return output
-    }
 }
 
 /// Whether the program `name` is installed (on PATH).

@@ -118,4 +118,48 @@ struct CancellationScopeTests {
             #expect(await loop.statistics.operationSlotsInUse == 0)
         }
     }
+
+    /// A `run` that ends with nothing else holding its scope leaves it to the loop, and
+    /// the next `run` reopens it instead of allocating (a cross-loop `run` allocates
+    /// nothing once warm); one an unstructured task inherited is not reused.
+    @Test(arguments: TestBackend.allCases)
+    func aScopeNothingElseHoldsIsReused(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let spare = { @Sendable in
+                await withTaskExecutorPreference(loop) { loop.spareScope.map { ObjectIdentifier($0) } }
+            }
+            try await loop.run { try await loop.nop() }
+            let first = try #require(await spare())
+            try await loop.run { try await loop.nop() }
+            #expect(await spare() == first)
+            let inheritor = try await loop.run {
+                Task(executorPreference: loop) { try await loop.sleep(for: .seconds(60)) }
+            }
+            #expect(await spare() == nil)
+            inheritor.cancel()
+            await #expect(throws: CancellationError.self) { try await inheritor.value }
+        }
+    }
+
+    /// A reused scope cancels its new owner's operation, and only that one.
+    @Test(arguments: TestBackend.allCases)
+    func aReusedScopeCancelsItsNewOwnerOnly(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            try await loop.run { try await loop.nop() }
+            let sleeper = Task(executorPreference: loop) {
+                try await loop.run { try await loop.sleep(for: .seconds(60)) }
+            }
+            let other = Task(executorPreference: loop) {
+                try await loop.run {
+                    try await loop.sleep(for: .milliseconds(100))
+                    return 1
+                }
+            }
+            #expect(await waitUntil(loop) { $0.operationSlotsInUse == 2 })
+            try await offLoop { sleeper.cancel() }
+            await #expect(throws: CancellationError.self) { try await sleeper.value }
+            #expect(try await other.value == 1)
+            #expect(await loop.statistics.operationSlotsInUse == 0)
+        }
+    }
 }

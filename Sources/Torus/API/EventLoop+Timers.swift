@@ -22,7 +22,10 @@ extension EventLoop {
         try await onLoop(.sleep) { try await sleep(untilNanoseconds: BootClock.nanoseconds(at: deadline)) }
     }
 
-    /// Sleeps until `deadline`, in CLOCK_BOOTTIME nanoseconds.
+    /// Sleeps until `deadline`, in CLOCK_BOOTTIME nanoseconds. Not inlined: Swift 6.3.1's
+    /// release build crashed (signal 11 in LLVM's coroutine splitting, swifterror
+    /// handling) compiling `sleep(for:)` with this inlined into it.
+    @inline(never)
     private func sleep(untilNanoseconds deadline: UInt64) async throws {
         try checkUsable(.sleep)
         if deadline <= BootClock.nowNanoseconds {

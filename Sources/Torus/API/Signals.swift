@@ -80,7 +80,15 @@ public final class Signals: AsyncSequence, Sendable {
         let loop = try EventLoop.resolve(loop, for: .signal)
         self.loop = loop
         self.signals = signals
-        self.watch = try await loop.onLoop(.signal) { try SignalWatch(signals, on: loop) }
+        self.watch = try await Self.watch(signals, on: loop)
+    }
+
+    /// Opens the watch on `loop`'s thread. Not inlined: Swift 6.3.1's release build
+    /// crashed (signal 11 in LLVM's coroutine splitting, swifterror handling) compiling
+    /// this initializer with it inlined, as for `EventLoop.sleep(for:)`.
+    @inline(never)
+    private static func watch(_ signals: Set<Signal>, on loop: EventLoop) async throws -> SignalWatch {
+        try await loop.onLoop(.signal) { try SignalWatch(signals, on: loop) }
     }
 
     deinit {

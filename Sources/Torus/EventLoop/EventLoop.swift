@@ -40,6 +40,10 @@ public final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) var runningTask: UInt = 0
     /// The open ``TaskCancellationScope`` found last, and its owner.
     @exclusivity(unchecked) var cachedScope: TaskCancellationScope.CachedScope?
+    /// A closed ``TaskCancellationScope`` nothing else holds, for the next ``run(_:)`` to
+    /// reopen instead of allocating one; dropped when the loop thread ends (the scope
+    /// holds the loop).
+    @exclusivity(unchecked) var spareScope: TaskCancellationScope?
     /// What to run when a graceful shutdown begins, by owner (``addQuiesceHandler(for:_:)``).
     @exclusivity(unchecked) var quiesceHandlers: [ObjectIdentifier: @Sendable () async -> Void] = [:]
     /// Made by the first receive into the pool (``receiveBuffers()``).
@@ -210,7 +214,10 @@ public final class EventLoop: @unchecked Sendable {
         torus_set_current_loop(Unmanaged.passUnretained(self).toOpaque())
         start.started.signal()
         // The thread keeps the loop alive until it exits.
-        withExtendedLifetime(self) { runUntilExit() }
+        withExtendedLifetime(self) {
+            runUntilExit()
+            spareScope = nil
+        }
     }
 
     /// Blocks the signals a process is sent from outside (SIGINT, SIGTERM, SIGHUP,

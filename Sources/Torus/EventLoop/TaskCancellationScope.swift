@@ -13,7 +13,15 @@ import Synchronization
 /// Child tasks inherit the task-local but not the handler, so only the owning task, while
 /// its `run` lasts, may use the scope (``usable(on:)``); other tasks fall back to a
 /// handler per operation.
-final class TaskCancellationScope: Sendable {
+///
+/// A scope is reused: when its `run` ends on the loop and nothing else holds it (no
+/// unstructured task inherited it as a task-local), the loop keeps it as its spare
+/// (``EventLoop/spareScope``) for the next `run`, so a `run` allocates nothing once warm
+/// (a cross-loop `loopB.run { value }` included).
+final class TaskCancellationScope: @unchecked Sendable {
+    // @unchecked Sendable: `owner` changes only while the loop thread reopens the scope,
+    // when nothing else holds it; everything else is immutable or atomic.
+
     /// The scope of the innermost ``EventLoop/run(_:)`` around the current task.
     @TaskLocal static var current: TaskCancellationScope?
 
@@ -23,7 +31,7 @@ final class TaskCancellationScope: Sendable {
     /// The loop whose operations the scope covers.
     let loop: EventLoop
     /// The owning task's ``EventLoop/runningTask``; only compared, never dereferenced.
-    private let owner: UInt
+    private var owner: UInt
     /// Cleared when the owner's `run` returns: a later task at the same address is
     /// someone else.
     private let open = Atomic<Bool>(true)
@@ -43,20 +51,38 @@ final class TaskCancellationScope: Sendable {
     ) async throws -> Result {
         // Off the loop (it has exited) there is no running task to own a scope.
         guard loop.isCurrent else { return try await body() }
-        let scope = TaskCancellationScope(loop: loop, owner: loop.runningTask)
+        var scope = opened(on: loop)
         loop.cachedScope = CachedScope(scope)
         defer {
             scope.open.store(false, ordering: .releasing)
             // Off the loop only once it has exited: nobody reads the cache any more.
-            if loop.isCurrent, loop.cachedScope?.scope.toOpaque() == Unmanaged.passUnretained(scope).toOpaque() {
-                loop.cachedScope = nil
+            if loop.isCurrent {
+                if loop.cachedScope?.scope.toOpaque() == Unmanaged.passUnretained(scope).toOpaque() {
+                    loop.cachedScope = nil
+                }
+                // The handler is removed and the task-local unbound: only an unstructured
+                // task that inherited the task-local can still hold the scope.
+                if isKnownUniquelyReferenced(&scope) { loop.spareScope = scope }
             }
         }
         return try await withTaskCancellationHandler {
             try await $current.withValue(scope) { try await body() }
-        } onCancel: {
+        } onCancel: { [unowned(unsafe) scope] in
+            // Unretained: the handler is removed before the scope is closed, and only a
+            // reference held elsewhere may keep the scope from being reused.
             scope.cancel()
         }
+    }
+
+    /// A scope owned by the task `loop` is running: the loop's spare, reopened, or a new
+    /// one. On the loop thread.
+    private static func opened(on loop: EventLoop) -> TaskCancellationScope {
+        guard let spare = loop.spareScope else { return TaskCancellationScope(loop: loop, owner: loop.runningTask) }
+        loop.spareScope = nil
+        spare.owner = loop.runningTask
+        spare.state.store(0, ordering: .relaxed)
+        spare.open.store(true, ordering: .releasing)
+        return spare
     }
 
     /// The current task's scope on `loop`, if it has one; nil in child tasks and off the

@@ -32,6 +32,21 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
     )
     var connectionAPI: [ConnectionAPI] = [.handler]
 
+    @Option(
+        help: ArgumentHelp(
+            "Event loops (threads) of the Torus and SwiftNIO servers, 1...256 (repeat the option for several; default: 1);"
+                + " the C servers run one thread."))
+    var loops: [Int] = [1]
+
+    @Option(
+        help:
+            "How Torus servers on several loops spread connections: reuseport or handoff (repeat the option for both; default: reuseport)."
+    )
+    var sharding: [ShardedListener.Sharding] = [.reusePort]
+
+    @Flag(help: "Pin each loop of a Torus server to a CPU of its own, among those the server may use.")
+    var pinLoops = false
+
     @OptionGroup var session: LoadOptions
 
     @OptionGroup var report: ReportOptions
@@ -42,6 +57,11 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
         guard Set(connectionAPI).count == connectionAPI.count else {
             throw ValidationError("--connection-api names handler or task once each")
         }
+        try OptionCheck.integers(loops, "--loops", in: 1...256)
+        guard Set(loops).count == loops.count else { throw ValidationError("--loops names each count once") }
+        guard !sharding.isEmpty, Set(sharding).count == sharding.count else {
+            throw ValidationError("--sharding names reuseport or handoff once each")
+        }
     }
 
     func run() async throws {
@@ -50,11 +70,7 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
 
     func measure(reporting report: (EchoReport) throws -> Void) async throws -> EchoReport {
         let (client, pin) = try await session.startClient()
-        var servers: [ServerDescription] = backend.backends.flatMap { backend in
-            connectionAPI.map { ServerDescription.echo(.torus(backend), connectionAPI: $0) }
-                + [.echo(Contender.torus(backend).reference)]
-        }
-        if nio { servers.append(.echo(.nio)) }
+        let servers = self.servers
         var records = EchoReport()
         for connectionCount in connections {
             for size in sizes {
@@ -63,15 +79,16 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
                 } describe: { server, result in
                     "\(server.name) \(connectionCount) connections \(size) B: \(result.summary)"
                 }
-                let rows = Array(zip(servers.map(\.name), runs))
                 // Written after every scenario, so a long session keeps what it measured.
-                records.add(connections: connectionCount, size: size, rows: rows)
+                records.add(connections: connectionCount, size: size, rows: Array(zip(servers, runs)))
                 try report(records)
                 print()
                 print(
                     "echo: \(connectionCount) connections, \(size)-byte messages, \(session.duration) s x \(session.repeats)"
-                        + " (median), client: one Torus io_uring loop")
-                ResultTable.print(rows, rate: "round trips/s", unit: "rt", references: Self.references(of: servers))
+                        + " (median), client: one Torus io_uring loop\(loops == [1] ? "" : "; C servers: one thread")")
+                ResultTable.print(
+                    Array(zip(servers.map(\.name), runs)), rate: "round trips/s", unit: "rt",
+                    references: Self.references(of: servers), labels: loops == [1] ? [] : Self.labels(of: servers))
                 print()
             }
         }
@@ -79,14 +96,55 @@ struct EchoCommand: AsyncParsableCommand, Scenario {
         return records
     }
 
-    /// The table's ratio columns: each server's C reference of the same design, and
-    /// SwiftNIO.
+    /// The servers to measure, in the order measured: at each loop count, every Torus
+    /// server (each connection API, each sharding when on several loops) and its C
+    /// reference (one thread, measured once), then SwiftNIO.
+    private var servers: [ServerDescription] {
+        var servers: [ServerDescription] = []
+        for loopCount in loops {
+            for backend in backend.backends {
+                for api in connectionAPI {
+                    let torus = ServerDescription.echo(.torus(backend), connectionAPI: api)
+                    for sharding in loopCount == 1 ? [sharding[0]] : sharding {
+                        servers.append(torus.on(loops: loopCount, sharding: sharding, pinned: pinLoops))
+                    }
+                }
+                if loopCount == loops[0] { servers.append(.echo(Contender.torus(backend).reference)) }
+            }
+            if nio {
+                servers.append(ServerDescription.echo(.nio).on(loops: loopCount, sharding: .reusePort, pinned: false))
+            }
+        }
+        return servers
+    }
+
+    /// The table's ratio columns: each server's C reference of the same design, SwiftNIO
+    /// (on as many threads as the server has loops), and (with several loop counts) the same server on one loop.
     private static func references(of servers: [ServerDescription]) -> [ResultTable.Reference] {
         let referenceNames = Dictionary(
             uniqueKeysWithValues: servers.map { ($0.name, $0.contender?.reference.rawValue) })
-        return [
+        let nioNames = Dictionary(
+            uniqueKeysWithValues: servers.map {
+                ($0.name, ServerDescription.echo(.nio).on(loops: $0.loops, sharding: .reusePort, pinned: false).name)
+            })
+        let oneLoopNames = Dictionary(
+            uniqueKeysWithValues: servers.map { server in
+                (server.name, servers.first { $0.loops == 1 && server.name.hasPrefix($0.name + " x") }?.name)
+            })
+        var references: [ResultTable.Reference] = [
             ("vs C same design", { referenceNames[$0] ?? nil }),
-            ("vs NIO", { _ in Contender.nio.rawValue }),
+            ("vs NIO", { nioNames[$0] }),
+        ]
+        if servers.contains(where: { $0.loops > 1 }) { references.append(("vs 1 loop", { oneLoopNames[$0] ?? nil })) }
+        return references
+    }
+
+    /// The table's `loops` and `sharding` columns.
+    private static func labels(of servers: [ServerDescription]) -> [ResultTable.Label] {
+        let byName = Dictionary(uniqueKeysWithValues: servers.map { ($0.name, $0) })
+        return [
+            ("loops", { name in byName[name].map { String($0.loops) } ?? "" }),
+            ("sharding", { name in byName[name]?.sharding?.rawValue ?? "-" }),
         ]
     }
 

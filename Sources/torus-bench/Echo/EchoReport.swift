@@ -20,10 +20,16 @@ struct EchoRecord: BenchRecord {
     /// For a median: the most any run's window saw, as in the table.
     var mallocs: Int?
     var failures: Int
+    /// The event loops (threads) the server ran on.
+    var loops: Int
+    /// How a Torus server on several loops spread connections (`reuseport`, `handoff`).
+    var sharding: String?
 
     /// `result`, measured against `server` with `connections` clients of `size` bytes.
-    init(server: String, connections: Int, size: Int, result: LoadResult) {
-        self.server = server
+    init(server: ServerDescription, connections: Int, size: Int, result: LoadResult) {
+        self.server = server.name
+        loops = server.loops
+        sharding = server.sharding?.rawValue
         self.connections = connections
         self.size = size
         roundTripsPerSecond = result.exchangesPerSecond
@@ -40,19 +46,20 @@ struct EchoRecord: BenchRecord {
         [
             scenario, server, String(connections), String(size), runField, String(roundTripsPerSecond),
             String(serverCPUMicrosPerRoundTrip), String(p50Micros), String(p99Micros), String(p999Micros),
-            systemCallsPerRoundTrip.map { String($0) }, mallocs.map(String.init), String(failures),
+            systemCallsPerRoundTrip.map { String($0) }, mallocs.map(String.init), String(failures), String(loops),
+            sharding,
         ]
     }
 
     static let csvHeader =
         "scenario,server,connections,size,run,round_trips_per_second,server_cpu_micros_per_round_trip,"
-        + "p50_micros,p99_micros,p999_micros,system_calls_per_round_trip,mallocs,failures"
+        + "p50_micros,p99_micros,p999_micros,system_calls_per_round_trip,mallocs,failures,loops,sharding"
 }
 
 extension EchoReport {
     /// Adds one (connections, size) pair's runs of every server, and each server's
     /// median as its table shows it (`[LoadResult].median`).
-    mutating func add(connections: Int, size: Int, rows: [(server: String, runs: [LoadResult])]) {
+    mutating func add(connections: Int, size: Int, rows: [(server: ServerDescription, runs: [LoadResult])]) {
         for (server, runs) in rows {
             add(runs, median: runs.median) {
                 EchoRecord(server: server, connections: connections, size: size, result: $0)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Torus
 
 /// How a Torus echo server runs each connection (`serve echo --connection-api`, `echo
 /// --connection-api`).
@@ -28,5 +29,28 @@ extension ServerDescription {
                 Command(program: .product(contender.rawValue), arguments: ["--port", "0"])
             }
         }
+    }
+
+    /// This torus-bench server on `loops` event loops (SwiftNIO: threads) instead of one;
+    /// a Torus server spreads connections as `sharding` says, with each loop on a CPU of
+    /// its own when `pinned`. The name gains ` x<loops>` and the sharding
+    /// (`torus-io_uring x2 handoff`, `swift-nio x2`; ` pinned` before them); one unpinned loop changes nothing.
+    func on(loops: Int, sharding: ShardedListener.Sharding, pinned: Bool) -> Self {
+        guard loops > 1 || pinned else { return self }
+        let isTorus = contender?.backend != nil
+        var served = self
+        served.loops = loops
+        served.sharding = isTorus && loops > 1 ? sharding : nil
+        served.name += pinned && isTorus ? " pinned" : ""
+        served.name += loops > 1 ? " x\(loops)" + (served.sharding.map { " \($0.rawValue)" } ?? "") : ""
+        var options = ["--loops", String(loops)]
+        if let sharding = served.sharding { options += ["--sharding", sharding.rawValue] }
+        if pinned && isTorus { options.append("--pin-loops") }
+        served.command = { [command] connections in
+            var start = try command(connections)
+            start.arguments += options
+            return start
+        }
+        return served
     }
 }

@@ -21,13 +21,16 @@ struct ServeEchoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await options.serve("echo") { port, server, backend in
+        try await options.serve("echo") { port, server, backend, loops in
             switch server {
             case .torus:
                 try await TorusServer(
-                    port: port, backend: backend,
+                    port: port, backend: backend, loops: loops,
                     serving: connectionAPI == .handler ? .handler { EchoHandler { _ in } } : .task(TorusEcho.serve))
-            case .nio: try await NIOServer(port: port) { try $0.pipeline.syncOperations.addHandler(NIOEchoHandler()) }
+            case .nio:
+                try await NIOServer(port: port, threads: loops.count) {
+                    try $0.pipeline.syncOperations.addHandler(NIOEchoHandler())
+                }
             }
         }
     }

@@ -46,17 +46,22 @@ struct ServeHTTPCommand: AsyncParsableCommand {
         if options.server == .nio, serviceLifecycle {
             throw ValidationError("--service-lifecycle applies to --server torus only")
         }
+        if torusServer == .torushttp || serviceLifecycle, options.loops != 1 {
+            throw ValidationError("--loops: --torus-server torushttp and --service-lifecycle run on one loop")
+        }
     }
 
     func run() async throws {
         if serviceLifecycle { return try await serveInServiceGroup() }
-        try await options.serve("http") { port, server, backend in
+        try await options.serve("http") { port, server, backend, loops in
             switch (server, torusServer) {
             case (.torus, .plaintext):
-                try await TorusServer(port: port, backend: backend, serving: .task(TorusPlaintext.serve))
+                try await TorusServer(port: port, backend: backend, loops: loops, serving: .task(TorusPlaintext.serve))
             case (.torus, .torushttp):
-                try await TorusServer(port: port, backend: backend, serving: .listener(Self.serveWithHTTPServer))
-            case (.nio, _): try await NIOServer(port: port, initializer: NIOPlaintextHandler.configure)
+                try await TorusServer(
+                    port: port, backend: backend, loops: loops, serving: .listener(Self.serveWithHTTPServer))
+            case (.nio, _):
+                try await NIOServer(port: port, threads: loops.count, initializer: NIOPlaintextHandler.configure)
             }
         }
     }

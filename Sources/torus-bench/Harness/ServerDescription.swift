@@ -1,3 +1,4 @@
+import Torus
 import TorusTestSupport
 
 /// How to start one server under test: the one description every scenario uses (echo,
@@ -34,9 +35,25 @@ struct ServerDescription: CustomStringConvertible {
     var contender: Contender?
     /// Whether it answers SIGUSR1 with a `statistics` line (torus-bench's own servers).
     var reportsStatistics: Bool
+    /// How many event loops (threads) serve: 1 for the C servers and nginx.
+    var loops = 1
+    /// How a Torus server on several loops spreads connections; nil otherwise.
+    var sharding: ShardedListener.Sharding?
     /// The command of one start for `connections` clients (nginx writes its
     /// configuration here, for a free port).
     var command: (_ connections: Int) throws -> Command
+
+    /// Made of its parts; ``loops`` and ``sharding`` are set afterwards when they
+    /// differ from one loop.
+    init(
+        name: String, contender: Contender? = nil, reportsStatistics: Bool,
+        command: @escaping (_ connections: Int) throws -> Command
+    ) {
+        self.name = name
+        self.contender = contender
+        self.reportsStatistics = reportsStatistics
+        self.command = command
+    }
 
     var description: String { name }
 

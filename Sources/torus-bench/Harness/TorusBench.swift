@@ -10,7 +10,7 @@ struct TorusBench: AsyncParsableCommand {
         abstract: "Throughput and CPU cost of Torus, side by side with C reference servers.",
         subcommands: [
             SuiteCommand.self, EchoCommand.self, HTTPCommand.self, NopCommand.self, ServeCommand.self, FileCommand.self,
-            TimersCommand.self, ConnectionsCommand.self, SoakCommand.self,
+            TimersCommand.self, ConnectionsCommand.self, SoakCommand.self, HopCommand.self,
         ],
         defaultSubcommand: SuiteCommand.self
     )

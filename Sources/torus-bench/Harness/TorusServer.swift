@@ -1,86 +1,110 @@
 import Torus
 
-/// A Torus server under test: one loop on the chosen reactor, a listener on 127.0.0.1,
-/// and every accepted connection (with TCP_NODELAY) served the scenario's way
-/// (``ConnectionServing``: ``EchoHandler``, ``TorusEcho``, ``TorusPlaintext``), or the
-/// listener handed whole to a server that accepts for itself (TorusHTTP's `HTTPServer`,
-/// which leaves TCP_NODELAY off).
+/// A Torus server under test: an ``EventLoopGroup`` of one or more loops on the chosen
+/// reactor, a ``ShardedListener`` on 127.0.0.1 spreading connections over them, and
+/// every accepted connection (with TCP_NODELAY) served the scenario's way
+/// (``ConnectionServing``: ``EchoHandler``, ``TorusEcho``, ``TorusPlaintext``); or, on
+/// one loop, the listener handed whole to a server that accepts for itself (TorusHTTP's
+/// `HTTPServer`, which leaves TCP_NODELAY off).
 final class TorusServer: RunningServer {
     let port: Int
-    private let loop: EventLoop
-    private let listener: TCPListener
+    let description: String
+    private let group: EventLoopGroup
+    private let close: @Sendable () async -> Void
     private let serving: Task<Void, any Error>
-
-    var description: String { loop.backend.rawValue }
 
     /// How each accepted connection is served.
     enum ConnectionServing: Sendable {
         /// In a pinned task of its own running this closure, which closes it.
         case task(@Sendable (TCPConnection) async -> Void)
-        /// Without a task, by the one handler this closure makes on the loop thread.
+        /// Without a task, by a handler this closure makes on the connection's loop.
         case handler(@Sendable () -> any ConnectionHandler)
         /// By this closure, run in a pinned task with the listener: it accepts and serves
-        /// until the listener is closed.
+        /// until the listener is closed. One loop only.
         case listener(@Sendable (TCPListener) async throws -> Void)
     }
 
-    /// Starts a loop on `backend` and serves 127.0.0.1:`port` on it (0: any free port),
-    /// each accepted connection served as `serving` says.
-    init(port: Int, backend: Backend, serving: ConnectionServing) async throws {
-        var configuration = EventLoop.Configuration()
-        configuration.backend = backend
-        let loop = try EventLoop(configuration: configuration)
-        let listener = try await loop.run {
-            try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-        }
-        self.loop = loop
-        self.listener = listener
-        self.port = listener.localAddress.port
-        self.serving = Task(executorPreference: loop) { try await Self.serve(listener, serving) }
-    }
-
-    func systemCalls() async -> UInt64? { await loop.statistics.systemCalls }
-
-    /// Stops accepting, then ends every connection with clients still connected: a
-    /// connection's task is cancelled (its read or write throws, and it closes the
-    /// connection), and a handler hears `.loopShutDown` as the loop shuts down.
-    func stop() async throws {
-        try await listener.close()
-        serving.cancel()
-        _ = await serving.result
-        await loop.shutdown()
-    }
-
-    /// Serves until the listener is closed (then, with a task per connection, until the
-    /// connections end or the serving task is cancelled); connection errors end that
-    /// connection only.
-    private static func serve(_ listener: TCPListener, _ serving: ConnectionServing) async throws {
-        switch serving {
-        case .listener(let serve):
-            try await serve(listener)
-        case .handler(let make):
-            let handler = make()
-            for try await connection in listener.connections {
-                do {
-                    try connection.setOption(.noDelay(true))
-                    try connection.serve(with: handler)
-                } catch {
-                    try? await connection.close()
-                }
-            }
-        case .task(let body):
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in listener.connections {
-                    // The connection's task on the loop's `run`: one cancellation handler
-                    // for all of its operations instead of one per operation.
-                    group.addTask {
-                        _ = try? await connection.loop.run {
-                            try? connection.setOption(.noDelay(true))
-                            await body(connection)
-                        }
+    /// Starts `loops` on `backend` and serves 127.0.0.1:`port` on them (0: any free
+    /// port), each accepted connection served as `serving` says.
+    init(port: Int, backend: Backend, loops: ServerLoops, serving: ConnectionServing) async throws {
+        var configuration = EventLoopGroup.Configuration()
+        configuration.loopCount = loops.count
+        configuration.loop.backend = backend
+        configuration.pinsLoopsToCPUs = loops.pinned
+        let group = try EventLoopGroup(configuration: configuration)
+        let address = SocketAddress(ip: "127.0.0.1", port: port)!
+        do {
+            switch serving {
+            case .listener(let serve):
+                precondition(loops.count == 1, "a server that accepts for itself runs on one loop")
+                let loop = group.loops[0]
+                let listener = try await loop.run { try TCPListener.bind(to: address) }
+                self.port = listener.localAddress.port
+                close = { try? await listener.close() }
+                self.serving = Task(executorPreference: loop) { try await serve(listener) }
+            case .handler(let make):
+                let listener = try await ShardedListener.bind(to: address, sharding: loops.sharding, on: group)
+                self.port = listener.localAddress.port
+                close = { await listener.close() }
+                self.serving = Task { try await listener.serve(with: { NoDelayHandler(make()) }) }
+            case .task(let body):
+                let listener = try await ShardedListener.bind(to: address, sharding: loops.sharding, on: group)
+                self.port = listener.localAddress.port
+                close = { await listener.close() }
+                self.serving = Task {
+                    try await listener.serve { connection in
+                        try? connection.setOption(.noDelay(true))
+                        await body(connection)
                     }
                 }
             }
+        } catch {
+            await group.shutdownGracefully(gracePeriod: .zero)
+            throw error
         }
+        self.group = group
+        description =
+            group.loops[0].backend.rawValue
+            + loops.description(sharding: loops.count > 1 ? loops.sharding : nil)
+    }
+
+    /// The system calls of every loop of the group so far.
+    func systemCalls() async -> UInt64? {
+        var total: UInt64 = 0
+        for loop in group.loops { total += await loop.statistics.systemCalls }
+        return total
+    }
+
+    /// Stops accepting, then ends every connection with clients still connected: the
+    /// group shuts down at once (no grace period), so a connection's task sees its read
+    /// or write fail (and closes the connection), and a handler hears `.loopShutDown`.
+    func stop() async throws {
+        await close()
+        serving.cancel()
+        _ = await serving.result
+        await group.shutdownGracefully(gracePeriod: .zero)
+    }
+}
+
+/// Serves a connection with `base`, turning TCP_NODELAY on when its first bytes
+/// arrive: ``ShardedListener/serve(with:)`` gives the handler no earlier moment, and a
+/// reply sent from that first call already goes out without Nagle's delay.
+private final class NoDelayHandler: ConnectionHandler {
+    private let base: any ConnectionHandler
+    private var isNoDelaySet = false
+
+    /// Wraps `base`, one per connection.
+    init(_ base: any ConnectionHandler) { self.base = base }
+
+    func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        if !isNoDelaySet {
+            isNoDelaySet = true
+            try? connection.setOption(.noDelay(true))
+        }
+        base.connection(connection, received: bytes)
+    }
+
+    func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
+        base.connectionEnded(connection, error: error)
     }
 }

@@ -9,7 +9,7 @@ import TorusBenchCharts
 struct SuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suite",
-        abstract: "Every scenario in a few minutes (the default): echo, http, file, timers, connections, nop."
+        abstract: "Every scenario in a few minutes (the default): echo, http, file, timers, connections, nop, hop."
     )
 
     @Flag(help: "A smoke run of every scenario in under a minute: tiny durations, one run, small counts.")

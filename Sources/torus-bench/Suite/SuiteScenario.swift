@@ -10,6 +10,7 @@ enum SuiteScenario: String, CaseIterable, ExpressibleByArgument {
     case timers
     case connections
     case nop
+    case hop
 
     /// The runs that make up the scenario: each its subcommand with the suite's settings,
     /// set in code on the subcommand's defaults. `directory`: where the quick suite keeps
@@ -67,6 +68,12 @@ enum SuiteScenario: String, CaseIterable, ExpressibleByArgument {
             var nop = try NopCommand.parse([])
             if quick { nop.operations = 20000 }
             return [nop]
+        case .hop:
+            var hop = try HopCommand.parse([])
+            hop.roundTrips = quick ? 5000 : 100_000
+            hop.maxSeconds = quick ? 0.3 : 2
+            hop.interleaved.repeats = repeats
+            return [hop]
         }
     }
 
@@ -84,6 +91,7 @@ enum SuiteScenario: String, CaseIterable, ExpressibleByArgument {
         case .timers: return 3 * repeats * (quick ? 0.1 : 3)
         case .connections: return 5 * (quick ? 0.1 : 1.6)
         case .nop: return quick ? 0.5 : 10
+        case .hop: return 5 * repeats * (quick ? 0.2 : 1.5)
         }
     }
 }
