@@ -10,7 +10,9 @@ import TorusCommandLine
 /// `Task` on Swift's global executor.
 ///
 /// The contenders (``HopContender``), two loops (threads) each, unpinned alike:
-/// - Torus: a task on loop A awaits `loopB.run { value }`;
+/// - Torus: a task on loop A awaits `loopB.run { value }`; on io_uring twice, the loops
+///   waking each other with `IORING_OP_MSG_RING` (the default) and with the eventfd
+///   (`wakesFromLoopsByMessage = false`);
 /// - `swift-nio-actor`: an actor whose executor is NIO event loop A awaits
 ///   `loopB.submit { value }.get()`: Swift code on loop A awaiting loop B, as Torus's;
 /// - `swift-nio-futures`: NIO without Swift concurrency, each round trip
@@ -51,6 +53,8 @@ struct HopCommand: AsyncParsableCommand, Scenario {
 
     func measure(reporting report: (BenchReport<HopRecord>) throws -> Void) async throws -> BenchReport<HopRecord> {
         var contenders = backend.backends.map(HopContender.torus)
+        // io_uring loops wake each other with MSG_RING by default; the eventfd beside it.
+        if backend.backends.contains(.ioUring) { contenders.insert(.torusEventfdWake, at: 1) }
         if nio { contenders += [.nioActor, .nioFutures] }
         contenders.append(.task)
         let bound = HopBound(roundTrips: roundTrips, seconds: maxSeconds)
@@ -110,6 +114,8 @@ struct HopBound: Sendable {
 enum HopContender: Sendable, CustomStringConvertible {
     /// A task on Torus loop A awaiting `loopB.run { value }`.
     case torus(Backend)
+    /// The same on io_uring, the loops waking each other by eventfd instead of MSG_RING.
+    case torusEventfdWake
     /// An actor on NIO event loop A awaiting `loopB.submit { value }.get()`.
     case nioActor
     /// `loopB.submit { value }.hop(to: loopA)`, chained in callbacks on NIO loop A.
@@ -121,6 +127,7 @@ enum HopContender: Sendable, CustomStringConvertible {
     var rawValue: String {
         switch self {
         case .torus(let backend): Contender.torus(backend).rawValue
+        case .torusEventfdWake: Contender.torus(.ioUring).rawValue + "-eventfd-wake"
         case .nioActor: "swift-nio-actor"
         case .nioFutures: "swift-nio-futures"
         case .task: "task"
@@ -134,8 +141,16 @@ enum HopContender: Sendable, CustomStringConvertible {
     func measure(_ bound: HopBound) async throws -> HopRecord {
         let (roundTrips, nanoseconds, cpu, mallocs): (Int, Double, Double, Int)
         switch self {
-        case .torus(let backend):
-            let group = try EventLoopGroup(loopCount: 2, backend: backend)
+        case .torus, .torusEventfdWake:
+            var configuration = EventLoopGroup.Configuration()
+            configuration.loopCount = 2
+            switch self {
+            case .torus(let backend): configuration.loop.backend = backend
+            default:
+                configuration.loop.backend = .ioUring
+                configuration.loop.wakesFromLoopsByMessage = false
+            }
+            let group = try EventLoopGroup(configuration: configuration)
             do {
                 (roundTrips, nanoseconds, cpu, mallocs) = try await Self.timed(bound) { count, start in
                     try await Self.torusSpin(
