@@ -29,6 +29,8 @@ public final class ChildProcess {
     /// The child's process id.
     public let pid: pid_t
     private var output: Int32
+    /// Whether ``exitStatus(timeout:)`` (or ``terminate(timeout:)``) has reaped the child.
+    private var reaped = false
     private let errors: Int32?
 
     /// Starts `path` with `arguments` (not including the program name), with this
@@ -93,7 +95,14 @@ public final class ChildProcess {
         try self.init(path: path, arguments: arguments, environment: environment, standardError: standardError)
     }
 
+    /// Dropped before its exit was waited for (a test that threw half-way), the child is
+    /// killed and reaped: a server under test never outlives its handle.
     deinit {
+        if !reaped {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         if output >= 0 { close(output) }
         if let errors { close(errors) }
     }
@@ -159,11 +168,15 @@ public final class ChildProcess {
 
     /// Waits for the child to exit (given a `timeout`, at most that long, then SIGKILL);
     /// returns its exit status (128 + signal if killed), as a shell says.
-    public func exitStatus(timeout: Duration? = nil) -> Int32 { Self.waitForExit(pid, timeout: timeout) }
+    public func exitStatus(timeout: Duration? = nil) -> Int32 {
+        defer { reaped = true }
+        return Self.waitForExit(pid, timeout: timeout)
+    }
 
     /// Waits for the child to exit on a thread of its own; returns its exit status.
     public func exitStatus(timeout: Duration? = nil) async -> Int32 {
         let pid = pid
+        defer { reaped = true }
         return await Self.runOnOwnThread { Self.waitForExit(pid, timeout: timeout) }
     }
 

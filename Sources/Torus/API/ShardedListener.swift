@@ -5,7 +5,7 @@
 /// let group = try EventLoopGroup()
 /// let listener = try await ShardedListener.bind(
 ///     to: SocketAddress(ip: "0.0.0.0", port: 8080)!, sharding: .reusePort, on: group)
-/// try await listener.serve { connection in        // runs on the connection's loop
+/// try await listener.serve { connection in         // runs on the connection's loop
 ///     try? await connection.write(Array("hello\n".utf8))
 ///     try? await connection.close()
 /// }
@@ -88,16 +88,19 @@ public final class ShardedListener: Sendable {
     }
 
     /// Accepts until the listener is closed; each connection is served without a task
-    /// (``TCPConnection/serve(with:)``) by the handler `makeHandler` makes on the
-    /// connection's loop thread. Returns once every listener is closed.
+    /// (``TCPConnection/serve(with:)``) by the handler `makeHandler` makes for it on the
+    /// connection's loop thread, where it may also set the connection's options
+    /// (`TCP_NODELAY`, say) before the first byte. Returns once every listener is closed.
     ///
     /// - Throws: as ``serve(_:)``.
-    public func serve(with makeHandler: @escaping @Sendable () -> any ConnectionHandler) async throws {
+    public func serve(
+        with makeHandler: @escaping @Sendable (TCPConnection) -> any ConnectionHandler
+    ) async throws {
         try await acceptAll { connection, target in
             if target === connection.loop {
-                try? connection.serve(with: makeHandler())
+                try? connection.serve(with: makeHandler(connection))
             } else {
-                try connection.handOff(to: target) { try? $0.serve(with: makeHandler()) }
+                try connection.handOff(to: target) { try? $0.serve(with: makeHandler($0)) }
             }
         }
     }

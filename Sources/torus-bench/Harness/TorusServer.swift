@@ -46,7 +46,12 @@ final class TorusServer: RunningServer {
                 let listener = try await ShardedListener.bind(to: address, sharding: loops.sharding, on: group)
                 self.port = listener.localAddress.port
                 close = { await listener.close() }
-                self.serving = Task { try await listener.serve(with: { NoDelayHandler(make()) }) }
+                self.serving = Task {
+                    try await listener.serve { connection in
+                        try? connection.setOption(.noDelay(true))
+                        return make()
+                    }
+                }
             case .task(let body):
                 let listener = try await ShardedListener.bind(to: address, sharding: loops.sharding, on: group)
                 self.port = listener.localAddress.port
@@ -83,28 +88,5 @@ final class TorusServer: RunningServer {
         serving.cancel()
         _ = await serving.result
         await group.shutdownGracefully(gracePeriod: .zero)
-    }
-}
-
-/// Serves a connection with `base`, turning TCP_NODELAY on when its first bytes
-/// arrive: ``ShardedListener/serve(with:)`` gives the handler no earlier moment, and a
-/// reply sent from that first call already goes out without Nagle's delay.
-private final class NoDelayHandler: ConnectionHandler {
-    private let base: any ConnectionHandler
-    private var isNoDelaySet = false
-
-    /// Wraps `base`, one per connection.
-    init(_ base: any ConnectionHandler) { self.base = base }
-
-    func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
-        if !isNoDelaySet {
-            isNoDelaySet = true
-            try? connection.setOption(.noDelay(true))
-        }
-        base.connection(connection, received: bytes)
-    }
-
-    func connectionEnded(_ connection: TCPConnection, error: TorusError?) {
-        base.connectionEnded(connection, error: error)
     }
 }

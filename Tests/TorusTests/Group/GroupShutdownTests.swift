@@ -39,7 +39,7 @@ struct GroupShutdownTests {
         let byHandler = try await ShardedListener.bind(to: .loopbackV4, sharding: .reusePort, on: group)
         let inTasks = try await ShardedListener.bind(to: .loopbackV4, sharding: .handOff, on: group)
         let servers = [
-            Task { try await byHandler.serve { EchoHandler { _ in } } },
+            Task { try await byHandler.serve { _ in EchoHandler { _ in } } },
             Task {
                 try await inTasks.serve { connection in await echoUntilEnd(connection) }
             },

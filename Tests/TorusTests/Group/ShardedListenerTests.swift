@@ -35,7 +35,7 @@ struct ShardedListenerTests {
                         await echoUntilEnd(connection)
                     }
                 case .byAHandler:
-                    try await listener.serve { RecordingEcho(served: served) }
+                    try await listener.serve { _ in RecordingEcho(served: served) }
                 }
             }
             let clientLoop = try backend.makeLoop()
