@@ -41,7 +41,7 @@ struct BenchLoopsTests {
             let echoed: [[UInt8]] = try await loop.run {
                 try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
                     for (index, bytes) in sent.enumerated() {
-                        group.addTask { (index, try await Self.echo(bytes, port: port)) }
+                        group.addTask { (index, try await echoThroughServer(bytes, port: port)) }
                     }
                     var echoed = [[UInt8]](repeating: [], count: clients)
                     for try await (index, bytes) in group { echoed[index] = bytes }
@@ -93,19 +93,5 @@ struct BenchLoopsTests {
             let mallocs = row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.dropFirst(4).first
             #expect(mallocs == "0.00", "\(torus): \(String(describing: row))")
         }
-    }
-
-    /// Sends `bytes` to the echo server on `port` and reads as many back.
-    private static func echo(_ bytes: [UInt8], port: Int) async throws -> [UInt8] {
-        let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-        try await client.write(bytes)
-        var received: [UInt8] = []
-        while received.count < bytes.count {
-            let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
-            if chunk.isEmpty { break }
-            received += chunk
-        }
-        try await client.close()
-        return received
     }
 }

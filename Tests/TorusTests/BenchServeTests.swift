@@ -21,18 +21,7 @@ struct BenchServeTests {
             let port = try await server.waitForPort()
             let bytes = randomBytes(65_536, seed: 11)
             let loop = try TestBackend.ioUring.makeLoop()
-            let echoed: [UInt8] = try await loop.run {
-                let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-                try await client.write(bytes)
-                var received: [UInt8] = []
-                while received.count < bytes.count {
-                    let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
-                    if chunk.isEmpty { break }
-                    received += chunk
-                }
-                try await client.close()
-                return received
-            }
+            let echoed = try await loop.run { try await echoThroughServer(bytes, port: port) }
             await loop.shutdown()
             #expect(echoed == bytes)
             let (status, errors) = await server.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Torus
 
 /// Runs the `torus-bench` built beside the tests with `arguments` (and `path` as its
 /// PATH, if given) to completion, holding the descriptor gate (its pipes); returns its
@@ -31,4 +32,19 @@ func csvMedians(_ path: String) throws -> [[Substring]] {
         .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
     guard let run = rows.first?.firstIndex(of: "run") else { return [] }
     return rows.filter { $0.count > run && $0[run] == "median" }
+}
+
+/// Sends `bytes` to the echo server on 127.0.0.1:`port` from the calling loop and reads
+/// as many back (fewer if the server closes first).
+func echoThroughServer(_ bytes: [UInt8], port: Int) async throws -> [UInt8] {
+    let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
+    try await client.write(bytes)
+    var received: [UInt8] = []
+    while received.count < bytes.count {
+        let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
+        if chunk.isEmpty { break }
+        received += chunk
+    }
+    try await client.close()
+    return received
 }

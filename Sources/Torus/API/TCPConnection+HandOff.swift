@@ -26,6 +26,12 @@ extension TCPConnection {
             throw TorusError(
                 .accept, .invalidArgument("a connection with an operation in flight, or served, cannot be handed off"))
         }
+        if target.isShuttingDown {
+            // Known now: close it here rather than in a task that would find the loop gone.
+            CLiburing.close(fd)
+            Self.logClosedForShutdown(target)
+            return
+        }
         let needsNonBlocking = target.socketTypeFlags & Int32(SOCK_NONBLOCK.rawValue) != 0
         if needsNonBlocking != (loop.socketTypeFlags & Int32(SOCK_NONBLOCK.rawValue) != 0) {
             let flags = fcntl(fd, F_GETFL)
@@ -37,14 +43,19 @@ extension TCPConnection {
                 // the descriptor is closed here (adopt closes it when the target is only
                 // shutting down).
                 if !target.isCurrent { CLiburing.close(fd) }
-                Logger(label: "torus.handoff").debug(
-                    "handed-off connection closed: its loop is shutting down",
-                    metadata: ["loop": "\(target.configuration.threadName)"])
+                Self.logClosedForShutdown(target)
                 return
             }
             let connection = TCPConnection(descriptor: adopted)
             // `run` gives the task its cancellation scope (cheaper operations).
             _ = try? await target.run { await body(connection) }
         }
+    }
+
+    /// One debug line: a connection handed to `target` was closed as `target` shuts down.
+    private static func logClosedForShutdown(_ target: EventLoop) {
+        Logger(label: "torus.handoff").debug(
+            "handed-off connection closed: its loop is shutting down",
+            metadata: ["loop": "\(target.configuration.threadName)"])
     }
 }

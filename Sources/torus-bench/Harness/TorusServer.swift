@@ -42,26 +42,11 @@ final class TorusServer: RunningServer {
                 self.port = listener.localAddress.port
                 close = { try? await listener.close() }
                 self.serving = Task(executorPreference: loop) { try await serve(listener) }
-            case .handler(let make):
+            case .handler, .task:
                 let listener = try await ShardedListener.bind(to: address, sharding: loops.sharding, on: group)
                 self.port = listener.localAddress.port
                 close = { await listener.close() }
-                self.serving = Task {
-                    try await listener.serve { connection in
-                        try? connection.setOption(.noDelay(true))
-                        return make()
-                    }
-                }
-            case .task(let body):
-                let listener = try await ShardedListener.bind(to: address, sharding: loops.sharding, on: group)
-                self.port = listener.localAddress.port
-                close = { await listener.close() }
-                self.serving = Task {
-                    try await listener.serve { connection in
-                        try? connection.setOption(.noDelay(true))
-                        await body(connection)
-                    }
-                }
+                self.serving = Task { try await Self.serve(listener, serving) }
             }
         } catch {
             await group.shutdownGracefully(gracePeriod: .zero)
@@ -71,6 +56,25 @@ final class TorusServer: RunningServer {
         description =
             group.loops[0].backend.rawValue
             + loops.description(sharding: loops.count > 1 ? loops.sharding : nil)
+    }
+
+    /// Serves what `listener` accepts, each connection with TCP_NODELAY, in a task or
+    /// by a handler as `serving` says, until the listener is closed.
+    private static func serve(_ listener: ShardedListener, _ serving: ConnectionServing) async throws {
+        switch serving {
+        case .handler(let make):
+            try await listener.serve { connection in
+                try? connection.setOption(.noDelay(true))
+                return make()
+            }
+        case .task(let body):
+            try await listener.serve { connection in
+                try? connection.setOption(.noDelay(true))
+                await body(connection)
+            }
+        case .listener:
+            preconditionFailure("a listener-serving server accepts for itself")
+        }
     }
 
     /// The system calls of every loop of the group so far.

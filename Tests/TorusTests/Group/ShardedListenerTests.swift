@@ -95,7 +95,7 @@ struct ShardedListenerTests {
             let pair = try await ConnectedPair.make()
             let ran = Flag()
             try pair.server.handOff(to: target) { _ in ran.set() }
-            #expect(try await pair.client.read(upTo: 10, timeout: .seconds(10)).isEmpty)
+            #expect(try await pair.client.read(upTo: 10, timeout: .seconds(10).scaled).isEmpty)
             #expect(!ran.isSet)
             try await pair.client.close()
         }
