@@ -17,7 +17,7 @@ test: deps
 # bundle, so they come from the sanitized build too). halt_on_error: the first report
 # ends the run with a failure, so a green run means no report at all. Swift's crash
 # backtracer is off: its handler for the sanitizer's abort can hang in the sanitizer's
-# fork lock. scripts/sanitizers/ holds the suppressions, each for code outside Torus
+# fork lock. scripts/sanitizers/ holds the suppressions (LeakSanitizer's, ThreadSanitizer's), each for code outside Torus
 # with its reason. TORUS_TEST_TIME_SCALE stretches the tests' wall-clock margins (a client's
 # timeout, a timer that must fire after something else) for the slower code.
 SANITIZED_TEST = SWIFT_BACKTRACE=enable=no swift test --skip-build
@@ -30,7 +30,7 @@ test-asan: deps
 
 test-tsan: deps
 	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
-	TSAN_OPTIONS=halt_on_error=1 TORUS_TEST_TIME_SCALE=10 \
+	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/scripts/sanitizers/tsan.supp TORUS_TEST_TIME_SCALE=10 \
 	  $(SANITIZED_TEST) --sanitize=thread --scratch-path .build-tsan $(ARGS)
 
 # Builds in release and runs the benchmark suite; /usr/sbin on PATH, where Debian puts

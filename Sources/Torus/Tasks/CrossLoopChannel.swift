@@ -1,4 +1,3 @@
-import CLiburing
 import DequeModule
 import Synchronization
 
@@ -40,18 +39,13 @@ public final class CrossLoopChannel<Element: Sendable>: Sendable {
     ///   value is not sent); `CancellationError` (likewise).
     public func send(_ value: Element) async throws {
         let id = ChannelWaiterID.next()
-        defer { acquireResumption() }
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 let outcome = state.withTSanVisibleLock { state in state.send(value, id: id, continuation) }
-                outcome.resume(releasing: self)
+                outcome.resume()
             }
         } onCancel: {
-            let removed = state.withTSanVisibleLock { $0.removeSender(id) }
-            if let removed {
-                releaseResumption()
-                removed.resume(throwing: CancellationError())
-            }
+            state.withTSanVisibleLock { $0.removeSender(id) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -61,18 +55,13 @@ public final class CrossLoopChannel<Element: Sendable>: Sendable {
     /// - Throws: `CancellationError` (no value is taken).
     public func receive() async throws -> Element? {
         let id = ChannelWaiterID.next()
-        defer { acquireResumption() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Element?, any Error>) in
                 let outcome = state.withTSanVisibleLock { state in state.receive(id: id, continuation) }
-                outcome.resume(releasing: self)
+                outcome.resume()
             }
         } onCancel: {
-            let removed = state.withTSanVisibleLock { $0.removeReceiver(id) }
-            if let removed {
-                releaseResumption()
-                removed.resume(throwing: CancellationError())
-            }
+            state.withTSanVisibleLock { $0.removeReceiver(id) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -80,24 +69,8 @@ public final class CrossLoopChannel<Element: Sendable>: Sendable {
     /// senders throw `.closed`. Calling it again does nothing.
     public func finish() {
         let (senders, receivers) = state.withTSanVisibleLock { $0.finish() }
-        if !senders.isEmpty || !receivers.isEmpty { releaseResumption() }
         for sender in senders { sender.resume(throwing: TorusError(.queue, .closed)) }
         for receiver in receivers { receiver.resume(returning: nil) }
-    }
-
-    /// Shows ThreadSanitizer that what this thread did happens before the waiter it is
-    /// about to resume goes on. A waiter resumed while it is still suspending goes on on
-    /// its own thread, ordered only by an atomic inside the concurrency runtime, which is
-    /// not built with the sanitizer (seen: a reported race between the resumer's read of
-    /// the waiter's frame and the waiter's next write to it). Nothing without the
-    /// sanitizer: a null check.
-    private func releaseResumption() {
-        torus_sanitizer_release(Unmanaged.passUnretained(self).toOpaque())
-    }
-
-    /// The waiter's side of ``releaseResumption()``, once its wait is over.
-    private func acquireResumption() {
-        torus_sanitizer_acquire(Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Values queued now (a snapshot: other threads may change it at once).
@@ -126,10 +99,8 @@ extension CrossLoopChannel {
         var received: Element?
         var receiverError: (any Error)?
 
-        /// Resumes what was settled, first showing ThreadSanitizer the hand-over
-        /// (``CrossLoopChannel/releaseResumption()``).
-        func resume(releasing channel: CrossLoopChannel) {
-            if sender != nil || receiver != nil { channel.releaseResumption() }
+        /// Resumes what was settled (outside the lock).
+        func resume() {
             if let sender {
                 if let senderError { sender.resume(throwing: senderError) } else { sender.resume() }
             }
