@@ -63,8 +63,8 @@ public final class Crawler: @unchecked Sendable {
     /// The hosts that may be crawled.
     public let hostFilter: HostFilter
     /// The most connections open at once: ``Configuration/maxConnections`` bounded by
-    /// what the open-file limit allows when the crawler was made.
-    public let connectionCap: Int
+    /// what the open-file limit allows when the crawler was made (the client's cap).
+    public var connectionCap: Int { configuration.client.maxConnections ?? .max }
     private let exclude: Regex<AnyRegexOutput>?
     private let client: HTTPClient
     private let queue: Queue<Job>
@@ -82,7 +82,7 @@ public final class Crawler: @unchecked Sendable {
         configuration.roots = Self.uniqueRoots(configuration.roots)
         // Every worker may be talking to the same host: keep that many connections alive.
         configuration.client.maxIdlePerHost = max(configuration.client.maxIdlePerHost, configuration.maxTasks)
-        connectionCap = min(
+        let connectionCap = min(
             configuration.maxConnections ?? .max, configuration.client.maxConnections ?? .max,
             DescriptorBudget.connections())
         configuration.client.maxConnections = connectionCap
@@ -179,7 +179,7 @@ public final class Crawler: @unchecked Sendable {
                 return process(response, for: job)
             } catch {
                 lastError = error
-                if error.isResourceExhaustion,
+                if (error as? TorusError)?.isResourceExhaustion == true,
                     let delay = configuration.resourceBackoff.delay(beforeRetry: resourceRetries + 1)
                 {
                     resourceRetries += 1
@@ -309,13 +309,6 @@ extension Error {
         if self is TorusError { return true }
         if let error = self as? HTTPClientError { return error == .timedOut || error == .connectionClosedEarly }
         return false
-    }
-
-    /// A descriptor, buffer or memory ran out (EMFILE, ENFILE, ENOBUFS, ENOMEM): a wait,
-    /// not the server, is what may cure it.
-    fileprivate var isResourceExhaustion: Bool {
-        guard let errno = (self as? TorusError)?.errno else { return false }
-        return [.tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory].contains(errno)
     }
 }
 

@@ -39,12 +39,7 @@ func csvMedians(_ path: String) throws -> [[Substring]] {
 func echoThroughServer(_ bytes: [UInt8], port: Int) async throws -> [UInt8] {
     let client = try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
     try await client.write(bytes)
-    var received: [UInt8] = []
-    while received.count < bytes.count {
-        let chunk = try await client.read(upTo: 65_536, timeout: .seconds(10))
-        if chunk.isEmpty { break }
-        received += chunk
-    }
+    let received = try await client.read(exactly: bytes.count, timeout: .seconds(10))
     try await client.close()
     return received
 }

@@ -289,7 +289,7 @@ struct ServeTests {
             try pair.server.serve(with: handler)
             try await pair.client.write([1])
             #expect(await waitUntil(loop) { _ in handler.heard.receivedCount == 1 })
-            try pair.client.setLingerZero()
+            try pair.client.setOption(.resetOnClose(true))
             try await pair.client.close()
             await expectBack(to: baseline, on: loop)
             let endings = handler.heard.endings

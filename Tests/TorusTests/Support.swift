@@ -202,6 +202,17 @@ final class Flag: Sendable {
     var isSet: Bool { storage.load(ordering: .sequentiallyConsistent) }
 }
 
+/// A count incremented from any thread (connections accepted, tasks cancelled).
+final class Counter: Sendable {
+    private let storage = Atomic<Int>(0)
+
+    /// Counts one more.
+    func increment() { storage.add(1, ordering: .relaxed) }
+
+    /// The count so far.
+    var value: Int { storage.load(ordering: .relaxed) }
+}
+
 /// Lines appended from any thread, in order (what a demo reported, the order tasks ran).
 final class Recorder: Sendable {
     private let storage = Mutex<[String]>([])
@@ -306,16 +317,6 @@ extension TCPConnection {
             throw TorusError(.socketOption, .system(.last))
         }
         return value
-    }
-
-    /// Makes `close()` send a RST instead of a FIN (SO_LINGER on, timeout 0).
-    func setLingerZero() throws {
-        let fd = try descriptor.usableFD(for: .socketOption)
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        let size = socklen_t(MemoryLayout<Glibc.linger>.size)
-        guard setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, size) == 0 else {
-            throw TorusError(.socketOption, .system(.last))
-        }
     }
 }
 

@@ -10,7 +10,7 @@ struct TCPErrorTests {
         try await withTestLoop(backend) { _ in
             let pair = try await ConnectedPair.make()
             // SO_LINGER {1, 0}: close sends a RST instead of a FIN.
-            try pair.server.setLingerZero()
+            try pair.server.setOption(.resetOnClose(true))
             try await pair.server.close()
             await expectTorusError(.read, .system(.connectionReset)) {
                 try await pair.client.read(upTo: 64, timeout: .seconds(10))
@@ -25,7 +25,7 @@ struct TCPErrorTests {
             let pair = try await ConnectedPair.make()
             let reader = Task(executorPreference: loop) { try await pair.client.read(upTo: 64) }
             #expect(await waitUntil(loop) { $0.operationSlotsInUse == 1 })
-            try pair.server.setLingerZero()
+            try pair.server.setOption(.resetOnClose(true))
             try await pair.server.close()
             await #expect(throws: TorusError(.read, .system(.connectionReset))) { try await reader.value }
             try await pair.client.close()

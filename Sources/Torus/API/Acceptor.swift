@@ -45,7 +45,7 @@ final class Acceptor: ResultSink, @unchecked Sendable {
     /// Whether an accept's error means "no descriptor or memory for one more connection
     /// now": the connection stays queued in the kernel, and a later accept will take it.
     static func isExhaustion(_ result: Int32) -> Bool {
-        result == -EMFILE || result == -ENFILE || result == -ENOBUFS || result == -ENOMEM
+        result < 0 && TorusError.isResourceExhaustion(Errno(rawValue: -result))
     }
 
     /// The next connection, accepted ahead or awaited; nil once the listener is closed.

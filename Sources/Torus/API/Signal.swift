@@ -65,6 +65,12 @@ public struct Signal: RawRepresentable, Hashable, Sendable, CustomStringConverti
     }
 }
 
+extension Signal {
+    /// The signals a process is sent from outside, blocked on every loop thread from its
+    /// start (``EventLoop``): SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2.
+    static let blockedOnLoopThreads: [Signal] = [.interrupt, .terminate, .hangup, .quit, .user1, .user2]
+}
+
 extension Sequence<Signal> {
     /// The signals as a `sigset_t`, for `pthread_sigmask`, `signalfd` and `sigaction`.
     var mask: sigset_t {

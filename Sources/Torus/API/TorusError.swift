@@ -87,6 +87,18 @@ public struct TorusError: Error, Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// Whether the process or the kernel ran out of descriptors, buffers or memory
+    /// (EMFILE, ENFILE, ENOBUFS, ENOMEM): waiting, not another try at once, may cure it.
+    public var isResourceExhaustion: Bool { errno.map(Self.isResourceExhaustion) ?? false }
+
+    /// Whether `errno` is one of the exhaustion errors of ``isResourceExhaustion``.
+    static func isResourceExhaustion(_ errno: Errno) -> Bool {
+        switch errno {
+        case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory: true
+        default: false
+        }
+    }
+
     /// One line naming the operation, the reason and the context, e.g. `read failed:
     /// Connection reset by peer`.
     public var description: String {

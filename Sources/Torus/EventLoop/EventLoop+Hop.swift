@@ -12,8 +12,11 @@ extension EventLoop {
         return try await hop(operation, body)
     }
 
+    /// Runs `body` with this loop as the task executor preference, or throws
+    /// `.loopShutDown` when the loop has begun shutting down (or exited meanwhile: the
+    /// body would run on Swift's global pool).
     @inline(never)
-    private func hop<Result>(
+    func hop<Result>(
         _ operation: TorusError.Operation, _ body: () async throws -> Result
     ) async throws -> Result {
         try checkUsable(operation)

@@ -128,12 +128,8 @@ public final class EventLoop: @unchecked Sendable {
     public func run<Result: Sendable>(
         _ body: @Sendable () async throws -> Result
     ) async throws -> Result {
-        try checkUsable(.eventLoop)
-        return try await withTaskExecutorPreference(self) {
-            // The loop may have exited between the check and the hop.
-            guard isCurrent else { throw TorusError(.eventLoop, .loopShutDown) }
-            return try await TaskCancellationScope.withScope(on: self, body)
-        }
+        // Always hops (even on the loop): the preference is what pins the body's children.
+        try await hop(.eventLoop) { try await TaskCancellationScope.withScope(on: self, body) }
     }
 
     /// The loop's counters. On the loop this is a plain read; elsewhere it hops there.
@@ -229,9 +225,7 @@ public final class EventLoop: @unchecked Sendable {
     /// `make test-tsan`). Faults (SIGSEGV, SIGPIPE, ...) stay unblocked: they belong to
     /// the thread that caused them.
     private static func leaveProcessSignalsToOtherThreads() {
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2] { sigaddset(&signals, signal) }
+        var signals = Signal.blockedOnLoopThreads.mask
         pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 

@@ -68,7 +68,10 @@ extension EventLoopGroup {
 
     /// Whether no loop has an operation in flight.
     private func isIdle() async -> Bool {
-        for loop in loops where await loop.statistics.operationSlotsInUse > 0 { return false }
+        for loop in loops
+        where await withTaskExecutorPreference(loop, operation: { loop.isCurrent ? loop.slots.inUse : 0 }) > 0 {
+            return false
+        }
         return true
     }
 }

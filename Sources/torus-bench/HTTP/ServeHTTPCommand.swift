@@ -75,9 +75,7 @@ struct ServeHTTPCommand: AsyncParsableCommand {
         let port = options.port
         try await withEventLoop(configuration: configuration) { loop in
             let listener = try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-            let server = HTTPServer(listener: listener) { _, _ in
-                HTTPServerResponse(contentType: "text/plain", text: plaintextBody)
-            }
+            let server = Self.plaintextServer(listener)
             var logger = Logger(label: "torus-bench")
             logger.logLevel = .warning
             let group = ServiceGroup(
@@ -103,12 +101,14 @@ struct ServeHTTPCommand: AsyncParsableCommand {
         }
     }
 
-    /// Serves `listener` with TorusHTTP's `HTTPServer`, every request answered `200
-    /// text/plain` with ``plaintextBody``, until the listener closes.
+    /// Serves `listener` with ``plaintextServer(_:)`` until the listener closes.
     @Sendable private static func serveWithHTTPServer(_ listener: TCPListener) async throws {
-        try await HTTPServer(listener: listener) { _, _ in
-            HTTPServerResponse(contentType: "text/plain", text: plaintextBody)
-        }
-        .serve()
+        try await plaintextServer(listener).serve()
+    }
+
+    /// TorusHTTP's `HTTPServer` on `listener`, every request answered `200 text/plain`
+    /// with ``plaintextBody``.
+    private static func plaintextServer(_ listener: TCPListener) -> HTTPServer {
+        HTTPServer(listener: listener) { _, _ in HTTPServerResponse(contentType: "text/plain", text: plaintextBody) }
     }
 }

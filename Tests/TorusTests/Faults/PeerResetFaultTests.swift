@@ -37,7 +37,7 @@ struct PeerResetFaultTests {
             try await bystander.expectEcho(seed: 2)
 
             for peer in [reading.client, writing.client] {
-                try peer.setLingerZero()
+                try peer.setOption(.resetOnClose(true))
                 try await peer.close()
             }
             await #expect(throws: TorusError(.read, .system(.connectionReset))) { try await receiver.value }
@@ -72,7 +72,7 @@ struct PeerResetFaultTests {
             try await bystander.expectEcho(seed: 5)
 
             for peer in [idle.client, sending.client] {
-                try peer.setLingerZero()
+                try peer.setOption(.resetOnClose(true))
                 try await peer.close()
             }
             await expectBack(to: baseline, on: loop)

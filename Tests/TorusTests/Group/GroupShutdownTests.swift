@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import TorusTestSupport
 
@@ -123,11 +122,4 @@ struct GroupShutdownTests {
             #expect(finished.isSet)
         }
     }
-}
-
-/// A count incremented from any thread.
-final class Counter: Sendable {
-    private let storage = Atomic<Int>(0)
-    func increment() { _ = storage.wrappingAdd(1, ordering: .relaxed) }
-    var value: Int { storage.load(ordering: .relaxed) }
 }

@@ -33,14 +33,6 @@ func withTestGroup<Result: Sendable>(
     }
 }
 
-/// The names of the loops that served something, collected from any thread.
-final class LoopNames: Sendable {
-    private let names = Mutex<[String]>([])
-
-    func record(_ loop: EventLoop) { names.withTSanVisibleLock { $0.append(loop.configuration.threadName) } }
-    var all: [String] { names.withTSanVisibleLock { $0 } }
-}
-
 /// The threads of this process whose name starts with `prefix` (`/proc/self/task/*/comm`).
 func threads(named prefix: String) -> Int {
     let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []

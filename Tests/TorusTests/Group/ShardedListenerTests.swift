@@ -26,12 +26,12 @@ struct ShardedListenerTests {
     ) async throws {
         try await withTestGroup(backend) { group in
             let listener = try await ShardedListener.bind(to: .loopbackV4, sharding: sharding, on: group)
-            let served = LoopNames()
+            let served = Recorder()
             let server = Task {
                 switch serving {
                 case .inATask:
                     try await listener.serve { connection in
-                        served.record(connection.loop)
+                        served.append(connection.loop.configuration.threadName)
                         await echoUntilEnd(connection)
                     }
                 case .byAHandler:
@@ -48,7 +48,7 @@ struct ShardedListenerTests {
                 throw error
             }
             await clientLoop.shutdown()
-            let counts = Dictionary(grouping: served.all, by: { $0 }).mapValues(\.count)
+            let counts = Dictionary(grouping: served.lines, by: { $0 }).mapValues(\.count)
             #expect(counts.values.reduce(0, +) == 40)
             #expect(Set(counts.keys) == Set(group.loops.map(\.configuration.threadName)), "\(counts)")
             await listener.close()
@@ -119,17 +119,17 @@ struct ShardedListenerTests {
 
 /// An echo handler, one per connection, that records the loop its connection is served on.
 private final class RecordingEcho: ConnectionHandler {
-    private let served: LoopNames
+    private let served: Recorder
     private let echo = EchoHandler { Issue.record("echo send failed: \($0)") }
     private var recorded = false
 
-    init(served: LoopNames) { self.served = served }
+    init(served: Recorder) { self.served = served }
 
     func connection(_ connection: TCPConnection, received bytes: UnsafeRawBufferPointer) {
         if !recorded {
             recorded = true
             #expect(connection.loop.isCurrent)
-            served.record(connection.loop)
+            served.append(connection.loop.configuration.threadName)
         }
         echo.connection(connection, received: bytes)
     }

@@ -85,10 +85,10 @@ func htmlPage(_ html: String) -> HTTPServerResponse {
 /// gets the base URL and the count of connections accepted so far.
 func withRawKeepAliveServer<Result: Sendable>(
     _ respond: @escaping @Sendable (TCPConnection, String) async throws -> Void,
-    _ body: @Sendable (String, AcceptCount) async throws -> Result
+    _ body: @Sendable (String, Counter) async throws -> Result
 ) async throws -> Result {
     let listener = try TCPListener.bind(to: SocketAddress(ip: "127.0.0.1", port: 0)!)
-    let accepted = AcceptCount()
+    let accepted = Counter()
     let serve: @Sendable () async throws -> Void = {
         do {
             try await withThrowingDiscardingTaskGroup { group in
@@ -108,17 +108,6 @@ func withRawKeepAliveServer<Result: Sendable>(
     }
     let base = "http://127.0.0.1:\(listener.localAddress.port)"
     return try await serving(serve, base: base) { try await body($0, accepted) }
-}
-
-/// The number of connections a raw server accepted.
-final class AcceptCount: Sendable {
-    private let storage = Atomic<Int>(0)
-
-    /// Counts one more connection.
-    func increment() { storage.add(1, ordering: .relaxed) }
-
-    /// The connections accepted so far.
-    var value: Int { storage.load(ordering: .relaxed) }
 }
 
 /// Reads one request head (through its blank line) from `connection`, keeping bytes
