@@ -41,16 +41,18 @@ struct SyncSemaphoreTests {
     func aWakeUpDueBeforeATimeoutRunsFirstAfterABusyLoop(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { loop in
             let semaphore = try Semaphore(value: 0)
-            // The release's deadline is fixed before the acquire starts, so it is the
-            // earlier one however slowly the two tasks start (ThreadSanitizer, a busy host).
-            let releaseDeadline = ContinuousClock.now + .milliseconds(10).scaled
-            let acquirer = await startWaiter(on: loop) {
+            // Both tasks start in the same loop turn, so their deadlines are set together
+            // however slowly tasks start (ThreadSanitizer, a busy host).
+            let before = await loop.statistics.operationSlotsInUse
+            let acquirer = Task(executorPreference: loop) {
                 try await semaphore.acquire(timeout: .milliseconds(20).scaled)
             }
-            let releaser = await startWaiter(on: loop) {
-                try await loop.sleep(until: releaseDeadline)
+            let releaser = Task(executorPreference: loop) {
+                try await loop.sleep(for: .milliseconds(10).scaled)
                 try semaphore.release()
             }
+            let waiting = await waitUntil(loop) { $0.operationSlotsInUse >= before + 2 }
+            #expect(waiting, "both tasks wait")
             usleep(UInt32(40_000 * testTimeScale))  // the loop thread is busy: both timers come due meanwhile
             try await releaser.value
             try await acquirer.value  // acquired, not timed out
