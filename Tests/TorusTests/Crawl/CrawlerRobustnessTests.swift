@@ -35,7 +35,7 @@ import TorusHTTP
                 let crawled = try await crawlTestServer(
                     configure: { configuration, _ in
                         configuration.maxTries = 2
-                        configuration.client.timeout = .milliseconds(500).scaled
+                        configuration.client.timeout = .seconds(1).scaled  // margin for a loaded TSan run
                         configuration.client.maxBodySize = 1 << 20
                     }, pages(["/": root, "/good": ""]))
                 return crawled.lines.map { $0.replacingOccurrences(of: raw, with: "RAW") }.sorted()
