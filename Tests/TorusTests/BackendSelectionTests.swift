@@ -6,7 +6,7 @@ import Testing
 /// Choosing a reactor: explicit, automatic with fallback, and the TORUS_BACKEND override.
 /// The fallback runs a real server (`torus-bench serve echo`) in a child process under a
 /// seccomp filter (`without-io-uring`) that makes io_uring_setup fail with EPERM.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct BackendSelectionTests {
     @Test func explicitBackendsAreWhatTheLoopRuns() async throws {
         for backend in [Backend.ioUring, .epoll] {

@@ -5,7 +5,7 @@ import TorusBenchCharts
 
 /// The charts `torus-bench --report DIR` writes: well-formed SVG, bars proportional to
 /// their values, every name escaped, and an index that links every chart.
-struct BenchChartTests {
+@Suite(.descriptorGate) struct BenchChartTests {
     /// Two groups of two series; `swift-nio` has no bar in the second group.
     private let bars = [
         bar(group: "64 conn", series: "torus-io_uring", value: 5),

@@ -5,7 +5,7 @@ import Testing
 
 /// `torus-bench` on several event loops: `serve echo --loops N --sharding ...`, `echo
 /// --loops 1 --loops 2`, and `hop`, the cross-loop round trip.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct BenchLoopsTests {
     /// Options that are out of range or unknown stop the command with exit status 64
     /// (EX_USAGE) and a message naming the option.

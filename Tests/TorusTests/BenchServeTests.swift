@@ -5,7 +5,7 @@ import Testing
 
 /// `torus-bench` end to end: the SwiftNIO reference server (`serve echo --server nio`),
 /// a tiny `echo` session written to CSV, and `nop` beside its C reference.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct BenchServeTests {
     /// Every echo server under test: SwiftNIO, and Torus on each reactor serving
     /// connections with a handler (the default) or a task each.

@@ -4,7 +4,7 @@ import Testing
 /// `torus-bench soak` end to end for a few seconds: every server of both reactors (echo
 /// with a handler, echo with a task per connection, TorusHTTP's HTTPServer) under
 /// connection churn, resets and stalled clients, each a child process.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct BenchSoakTests {
     static let servers = ["io_uring", "epoll"].flatMap { ["torus-\($0)", "torus-\($0)-task", "torus-\($0)-http"] }
 

@@ -4,7 +4,7 @@ import Testing
 /// `torus-bench` with no subcommand (the suite), end to end on its cheapest scenarios:
 /// every table printed, the charts and index written with `--report`, bad values refused
 /// before anything runs.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct BenchSuiteTests {
     @Test func aQuickSuiteWritesATableAndAChartPerScenario() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("torus-suite-\(getpid())")

@@ -5,7 +5,7 @@ import Testing
 /// The command-line programs run as child processes with hostile values (issue 12.5) and
 /// a reader that goes away (issue 12.6): each must exit with a clear message or cleanly,
 /// never trap or die of a signal.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CLIHardeningTests {
     /// ArgumentParser's exit status for a `ValidationError` (EX_USAGE).
     static let validationStatus: Int32 = 64

@@ -6,7 +6,7 @@ import Testing
 
 /// The callback layer against its async twins: same bytes, same errors, same
 /// cancellation, completions on the loop thread.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CallbackTests {
     @Test(arguments: TestBackend.allCases)
     func callbackWritesAndReadsCarryTheSameBytesAsAsync(_ backend: TestBackend) async throws {

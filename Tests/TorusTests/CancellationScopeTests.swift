@@ -7,7 +7,7 @@ import Testing
 /// task-local but not its handler: child tasks, unstructured tasks, and the task itself
 /// once its `run` has returned. Every case cancels the operation in flight promptly and
 /// leaves no slot behind.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CancellationScopeTests {
     @Test(arguments: TestBackend.allCases)
     func cancellingARunTaskCancelsItsOperationInFlight(_ backend: TestBackend) async throws {

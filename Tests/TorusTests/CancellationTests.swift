@@ -5,7 +5,7 @@ import Testing
 /// Cancelling a task blocked in an operation throws `CancellationError` once the kernel
 /// has let go of the operation, leaves nothing behind, and leaves the handle usable.
 /// Also: closing a handle under a pending call, and per-call timeouts.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CancellationTests {
     @Test(arguments: TestBackend.allCases)
     func cancellingABlockedReadThrowsCancellationError(_ backend: TestBackend) async throws {

@@ -7,7 +7,7 @@ import Testing
 /// What a new user may rely on at the edges of a connection's life, the same on both
 /// reactors: a handler need not close, close interrupts a read with `.closed`, a served
 /// connection refuses the async calls, and shutting down after a reset is quiet.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct ConnectionContractTests {
     /// Logs the end and nothing else: no `closeWhenSent()`, no call to the default.
     private final class LoggingHandler: ConnectionHandler, Sendable {

@@ -5,7 +5,7 @@ import TorusDemo
 @testable import Torus
 
 /// The talk's demo with a fast server: the three clients receive the same bytes.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct DemoTests {
     @Test(arguments: TestBackend.allCases)
     func theThreeClientsFetchIdenticalBytes(_ backend: TestBackend) async throws {

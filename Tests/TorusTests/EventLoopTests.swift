@@ -45,7 +45,7 @@ actor PoolActor {
     }
 }
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct EventLoopTests {
     @Test(arguments: TestBackend.allCases)
     func runExecutesOnTheLoopThread(_ backend: TestBackend) async throws {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct FileTests {
     /// 64 MiB written in 1 MiB chunks at shuffled offsets, flushed, and read back whole
     /// and at an offset, byte for byte.

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct FutureTests {
     @Test(arguments: TestBackend.allCases)
     func completingWakesAwaitersAndCallbacksOnTheLoop(_ backend: TestBackend) async throws {

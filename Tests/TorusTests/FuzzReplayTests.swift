@@ -5,7 +5,7 @@ import TorusFuzzChecks
 /// Every committed fuzz input (the seed corpora and each input a fuzzer once found
 /// breaking an invariant) replayed through its target's checks, so what `make fuzz`
 /// found fixed stays fixed under plain `swift test`.
-@Suite struct FuzzReplayTests {
+@Suite(.descriptorGate) struct FuzzReplayTests {
     /// Tests/TorusTests/FuzzInputs/<target>/.
     static func inputs(of target: FuzzTarget) throws -> [URL] {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

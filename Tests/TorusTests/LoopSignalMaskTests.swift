@@ -3,7 +3,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct LoopSignalMaskTests {
     /// The signals a process is sent from outside are blocked on a loop thread, so another
     /// thread takes them (an io_uring loop waits in a system call where ThreadSanitizer

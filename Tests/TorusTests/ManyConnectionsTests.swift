@@ -5,7 +5,7 @@ import Testing
 
 /// 1,000 connections through one loop, each echoing 1 MiB of its own pseudo-random
 /// bytes, compared byte for byte.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct ManyConnectionsTests {
     static let connections = 1000
     static let bytesPerConnection = 1 << 20

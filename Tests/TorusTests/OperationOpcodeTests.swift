@@ -7,7 +7,7 @@ import Testing
 /// operation that prepared a different SQE than it declares would make the probe check
 /// the wrong opcode, and a kernel without it would fail at the first submission instead
 /// of falling back to epoll.
-@Suite struct OperationOpcodeTests {
+@Suite(.descriptorGate) struct OperationOpcodeTests {
     /// One value of every operation type (what they point at is never read: only
     /// `prepare` runs, into a scratch SQE).
     private static func everyOperation(

@@ -5,7 +5,7 @@ import Testing
 /// The slot's hot fields (what every operation writes and every completion reads) stay
 /// in its first cache line, where they were before its state became an enum: a field
 /// that slides past byte 64 costs a cache miss per operation.
-@Suite struct OperationSlotLayoutTests {
+@Suite(.descriptorGate) struct OperationSlotLayoutTests {
     @Test func hotFieldsShareTheFirstCacheLine() {
         #expect(MemoryLayout<OperationSlot.Waiting>.size == 2, "a state byte and a completion count")
         #expect(MemoryLayout<OperationSlot>.offset(of: \.waiting) == 4)

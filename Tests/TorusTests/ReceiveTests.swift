@@ -7,7 +7,7 @@ import Testing
 /// exactly and in order, whatever the message size against the pool's buffer size; end of
 /// stream as empty bytes; cancellation and errors give the buffer back; a dry pool falls
 /// back to temporary buffers without losing a byte.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct ReceiveTests {
     /// A pool of small buffers, so messages span many of them.
     static func smallPool(_ configuration: inout EventLoop.Configuration) {
@@ -202,7 +202,7 @@ struct ReceiveTests {
 
 /// io_uring without provided-buffer rings (before Linux 5.19): the pool lends from a
 /// stack and each receive holds its buffer while it waits; bytes still arrive exactly.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct ReceiveWithoutBufferRingTests {
     @Test(arguments: [1, 1024, 5000])
     func receivedBytesEchoExactly(size: Int) async throws {
@@ -235,7 +235,7 @@ struct ReceiveWithoutBufferRingTests {
 
 /// The pool's spare buffers: made when it runs dry, then kept and reused, so a server
 /// past its pool size stops allocating once it has seen its peak.
-@Suite struct ReceiveBufferPoolTests {
+@Suite(.descriptorGate) struct ReceiveBufferPoolTests {
     @Test func spareBuffersAreKeptAndReused() throws {
         let pool = try ReceiveBufferPool(bufferSize: 64, count: 2, reactor: nil)
         let pooled = [pool.lend(for: .receiving), pool.lend(for: .receiving)]

@@ -6,7 +6,7 @@ import Testing
 
 /// Name lookups cannot be interrupted, so a waiting caller must not be held by one:
 /// cancellation and timeouts end the wait at once, and the late answer is dropped.
-@Suite struct ResolverTests {
+@Suite(.descriptorGate) struct ResolverTests {
     /// A lookup that blocks its worker thread until released, as a dead DNS server would.
     final class StuckLookUp: Sendable {
         let release = DispatchSemaphore(value: 0)

@@ -4,7 +4,7 @@ import Testing
 
 /// A ring far smaller than the work in flight: a full SQ is submitted and retried, and
 /// a CQ that overflows is drained, so every operation completes exactly once.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct RingPressureTests {
     @Test func moreOperationsInFlightThanTheRingHolds() async throws {
         var configuration = TestBackend.ioUring.configuration

@@ -8,7 +8,7 @@ import Testing
 /// own `received`, a failed connection stops receiving, sends during shutdown throw, the
 /// connection and its loop are freed whatever the handler did, and a buffer a send still
 /// reads stays lent.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct ServeEndTests {
     /// The handler's two methods run one at a time: a send that fails at once (the
     /// server shut its own write side; epoll cancels the receive synchronously) ends the

@@ -8,7 +8,7 @@ import Testing
 /// task. Bytes arrive exactly and in order, replies are copied (or kept in their receive
 /// buffer) and leave in order, large and stalled sends complete, the handler hears the end
 /// once, bad calls throw clear errors, and no slot, buffer or descriptor is left behind.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct ServeTests {
     // MARK: Bytes
 

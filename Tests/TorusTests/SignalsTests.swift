@@ -8,7 +8,7 @@ import Testing
 /// test that went wrong cannot kill the test process (SIGTERM and friends are tested in
 /// child processes: `torus-bench serve`, below and in BenchServeTests and
 /// StopOnSignalTests). Serialized: a signal is watched by one sequence at a time.
-@Suite(.serialized, .timeLimit(.minutes(testTimeScale)))
+@Suite(.serialized, .descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SignalsTests {
     /// A signal sent to the process, and one sent to a thread that does not block it
     /// (forwarded to the loop by the handler `Signals` installs), arrive; closing ends

@@ -8,7 +8,7 @@ import Testing
 ///
 /// These tests reach into the loop (`slots`, `reactor.prepareRawNop`) and run only on
 /// the io_uring backend, where a completion can be injected.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct StaleCompletionTests {
     /// What a task occupying a slot observed, kept on the loop thread.
     final class Occupant: @unchecked Sendable {

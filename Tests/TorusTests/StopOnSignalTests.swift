@@ -8,7 +8,7 @@ import Testing
 /// exit 0 within a few seconds; the client reads end of stream. Before, a server with a
 /// task per connection, and HTTPServer, waited for every client to leave, and torus-crawl
 /// died of the signal.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct StopOnSignalTests {
     /// `torus-bench serve echo --connection-api task`, `serve http` (a task per
     /// connection) and `serve http --service-lifecycle` (TorusHTTP's server as an

@@ -77,24 +77,6 @@ func withTestLoop<Result: Sendable>(
     }
 }
 
-/// Runs `body` holding the descriptor gate. Tests that open descriptors outside
-/// ``withTestLoop(_:access:configure:sourceLocation:_:)`` (a loop's own ring and eventfd count)
-/// wrap themselves in it.
-@discardableResult
-func withDescriptorGate<Result>(
-    _ access: DescriptorGate.Access = .shared, _ body: () async throws -> Result
-) async throws -> Result {
-    await DescriptorGate.process.acquire(access)
-    do {
-        let result = try await body()
-        await DescriptorGate.process.release(access)
-        return result
-    } catch {
-        await DescriptorGate.process.release(access)
-        throw error
-    }
-}
-
 /// Expects the loop to hold no operation slot, own no descriptor and lend no receive
 /// buffer: the one leak check. Handles dropped without `close()` are closed by a task
 /// their `deinit` queues on the loop, so it lets the loop settle before deciding.
@@ -411,55 +393,6 @@ func lowestFreeDescriptor() -> Int32 {
     let fd = dup(0)
     if fd >= 0 { Glibc.close(fd) }
     return fd
-}
-
-/// Lets one test lower the process-wide open-file limit without failing the tests that
-/// run in parallel: every test loop holds the gate shared; that test holds it exclusively,
-/// so it runs alone. Waiters enter in arrival order, so the exclusive one is not starved.
-actor DescriptorGate {
-    enum Access: Sendable { case shared, exclusive }
-
-    static let process = DescriptorGate()
-
-    private var sharedHolders = 0
-    private var exclusiveHeld = false
-    private var waiters: [(access: Access, continuation: CheckedContinuation<Void, Never>)] = []
-
-    func acquire(_ access: Access) async {
-        if waiters.isEmpty, canEnter(access) {
-            enter(access)
-            return
-        }
-        await withCheckedContinuation { waiters.append((access, $0)) }
-    }
-
-    func release(_ access: Access) {
-        switch access {
-        case .shared: sharedHolders -= 1
-        case .exclusive: exclusiveHeld = false
-        }
-        // Admit waiters in arrival order: one exclusive holder, or the shared ones up to
-        // the next exclusive waiter.
-        while let first = waiters.first, canEnter(first.access) {
-            waiters.removeFirst()
-            enter(first.access)
-            first.continuation.resume()
-        }
-    }
-
-    private func canEnter(_ access: Access) -> Bool {
-        switch access {
-        case .shared: !exclusiveHeld
-        case .exclusive: !exclusiveHeld && sharedHolders == 0
-        }
-    }
-
-    private func enter(_ access: Access) {
-        switch access {
-        case .shared: sharedHolders += 1
-        case .exclusive: exclusiveHeld = true
-        }
-    }
 }
 
 // MARK: - Pseudo-random bytes

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct TCPErrorTests {
     @Test(arguments: TestBackend.allCases)
     func resetByPeerSurfacesAsConnectionReset(_ backend: TestBackend) async throws {
@@ -104,7 +104,7 @@ struct TCPErrorTests {
 
 /// Runs alone (it holds the descriptor gate exclusively): it lowers the process-wide
 /// open-file limit, which would fail any test opening a descriptor meanwhile.
-@Suite(.serialized, .timeLimit(.minutes(testTimeScale)))
+@Suite(.serialized, .descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct OpenFileLimitTests {
     /// At the open-file limit a waiting accept keeps waiting (a `for try await` loop over
     /// `connections` would otherwise end), retrying after each back-off rather than

@@ -6,7 +6,7 @@ import Testing
 @testable import Torus
 
 /// The task helpers: gather, race, withTimeout, spawn, runInPool.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct TaskHelperTests {
     struct Boom: Error, Equatable {}
 

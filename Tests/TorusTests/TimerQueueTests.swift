@@ -4,7 +4,7 @@ import Testing
 
 /// The loop's timer heap on its own: deadline order, and the rebuild that drops stale
 /// entries (the loop-level behaviour is in ``TimerTests``).
-struct TimerQueueTests {
+@Suite(.descriptorGate) struct TimerQueueTests {
     private func id(_ index: Int) -> OperationID { OperationID(index: UInt32(index), generation: 1) }
 
     @Test

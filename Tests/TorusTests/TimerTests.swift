@@ -4,7 +4,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct TimerTests {
     @Test(arguments: TestBackend.allCases)
     func sleepForWaitsAtLeastTheDuration(_ backend: TestBackend) async throws {

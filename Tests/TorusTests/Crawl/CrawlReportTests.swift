@@ -4,7 +4,7 @@ import Torus
 import TorusCrawl
 
 /// The report's text, the JSON result, and the URL filter.
-@Suite struct CrawlReportTests {
+@Suite(.descriptorGate) struct CrawlReportTests {
     static let result: CrawlResult = {
         var page = FetchStatistic(url: "http://h/")
         page.status = 200

@@ -3,7 +3,7 @@ import TorusCrawl
 
 /// The back-off schedule of fetches that failed for want of descriptors or memory, and
 /// the connection budget the open-file limit leaves.
-@Suite struct CrawlResourceBackoffTests {
+@Suite(.descriptorGate) struct CrawlResourceBackoffTests {
     /// 10 ms doubling to 1 s, sixteen retries, 10.27 s in all; nil after.
     @Test func theDefaultScheduleDoublesToOneSecondSixteenTimes() {
         let backoff = ResourceBackoff()

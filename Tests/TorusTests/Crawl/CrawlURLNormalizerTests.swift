@@ -2,7 +2,7 @@ import Testing
 import TorusCrawl
 
 /// ``URLNormalizer`` (named to run under `--filter Crawl`): RFC 3986 sections 6.2.2 and 6.2.3, case by case.
-@Suite struct CrawlURLNormalizerTests {
+@Suite(.descriptorGate) struct CrawlURLNormalizerTests {
     /// (input, normal form) pairs, including issue 12.8's examples.
     static let cases: [(String, String)] = [
         // Scheme and host case.

@@ -8,7 +8,7 @@ import TorusHTTP
 
 /// The crawler at the open-file limit: more workers than descriptors, and descriptors
 /// that run out for a while.
-@Suite(.serialized, .timeLimit(.minutes(testTimeScale)))
+@Suite(.serialized, .descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CrawlerDescriptorLimitTests {
     /// Run alone, in one hold of the descriptor gate (each exclusive hold stalls the
     /// tests queued behind it, so there is one per backend): with the soft limit lowered

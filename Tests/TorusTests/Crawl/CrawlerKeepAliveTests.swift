@@ -7,7 +7,7 @@ import TorusHTTP
 /// Issue 12.4 in a crawl: a server that sends each page followed by a duplicate of it
 /// (its head split across two writes) must not make every following page the previous
 /// one's body.
-@Suite struct CrawlerKeepAliveTests {
+@Suite(.descriptorGate) struct CrawlerKeepAliveTests {
     @Test(arguments: TestBackend.allCases)
     func duplicateResponsesDoNotShiftPages(_ backend: TestBackend) async throws {
         let count = 6

@@ -6,7 +6,7 @@ import TorusCrawl
 import TorusHTTP
 
 /// Bad servers in the middle of a crawl, and a large generated site.
-@Suite struct CrawlerRobustnessTests {
+@Suite(.descriptorGate) struct CrawlerRobustnessTests {
     /// Each bad URL (on a raw server linked from the root) is recorded as an error, the
     /// good ones are crawled, and nothing waits past the timeout.
     @Test(arguments: TestBackend.allCases)

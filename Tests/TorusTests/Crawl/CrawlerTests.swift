@@ -7,7 +7,7 @@ import TorusCrawl
 import TorusHTTP
 
 /// The chapter's test.py cases, against a TorusHTTP server on both reactors.
-@Suite struct CrawlerTests {
+@Suite(.descriptorGate) struct CrawlerTests {
     @Test(arguments: TestBackend.allCases)
     func link(_ backend: TestBackend) async throws {
         let root = "<a href='/foo'>foo</a>"

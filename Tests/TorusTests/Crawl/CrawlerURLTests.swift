@@ -6,7 +6,7 @@ import TorusCrawl
 import TorusHTTP
 
 /// Redirect targets and URL identity (issue 12.7 and 12.8): one URL, one fetch.
-@Suite struct CrawlerURLTests {
+@Suite(.descriptorGate) struct CrawlerURLTests {
     /// An empty `Location` is an error for the redirecting URL, not a report line with
     /// an empty URL.
     @Test(arguments: TestBackend.allCases)

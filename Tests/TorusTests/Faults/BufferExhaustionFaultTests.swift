@@ -13,7 +13,7 @@ import Testing
 ///
 /// Also covered elsewhere: the dry pool on its own (ServeTests `aDryPoolLosesNoByte`,
 /// ReceiveTests `aDryPoolFallsBackToSpareBuffersAndLosesNothing`).
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct BufferExhaustionFaultTests {
     @Test(arguments: TestBackend.allCases)
     func anEmptyBufferRingUnderMultishotReceivesLosesNoByte(_ backend: TestBackend) async throws {

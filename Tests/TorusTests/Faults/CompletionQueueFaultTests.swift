@@ -10,7 +10,7 @@ import Testing
 /// more ready descriptors than one `epoll_wait` returns (256); the rest are reported by
 /// the next calls. Every read gets its own bytes, every served connection echoes, and a
 /// bystander echoes after; on both reactors, in both API styles.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CompletionQueueFaultTests {
     static let readers = 300
     static let served = 100

@@ -6,7 +6,7 @@ import Testing
 /// Half-close: one side shuts its write side (a FIN) and goes on reading. The other side
 /// sees end of stream, stays able to send, and every byte of its reply arrives before
 /// the end; on both reactors, in both API styles, with a bystander echoing meanwhile.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct HalfCloseFaultTests {
     /// Task API: the client sends a request and shuts its write side; the server reads
     /// to end of stream (which stays the end), then writes a 1 MiB reply and closes.

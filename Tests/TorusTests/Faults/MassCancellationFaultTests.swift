@@ -9,7 +9,7 @@ import Testing
 /// the connections stay usable, and every slot, buffer and descriptor comes back; on
 /// both reactors. (io_uring cancels in the kernel, 10,000 ASYNC_CANCELs; epoll ends
 /// its waiters at once.)
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct MassCancellationFaultTests {
     static let operations = 10_000
     /// Of those, the reads started with a completion closure (a task each, inside).

@@ -9,7 +9,7 @@ import Testing
 ///
 /// Also covered elsewhere: a pending `read(upTo:)` (TCPErrorTests
 /// `resetWhileAReadIsPendingSurfacesAsConnectionReset`).
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct PeerResetFaultTests {
     /// Task API: a pooled `receive` and a `write` blocked on a peer that never reads.
     @Test(arguments: TestBackend.allCases)

@@ -7,7 +7,7 @@ import Testing
 /// operation and its linked timeout in one submission, fail the loop's creation with a
 /// message naming them, on both reactors (`.automatic` may pick either). The smallest
 /// ring allowed, 2 and 2, runs everything, timeouts included.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct RingSizeFaultTests {
     @Test(
         arguments: TestBackend.allCases,

@@ -12,7 +12,7 @@ import Testing
 /// the bytes, so the loop holds none of them. The handler API's bound is the send queue's
 /// high watermark: the echo stops receiving once its queue passes it, so the client's
 /// 100 MiB wait in the kernel, not in the server's buffers.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SlowReaderFaultTests {
     static let stream = StampedStream(blocks: 100, seed: 20)
 

@@ -11,7 +11,7 @@ import Testing
 ///
 /// Also covered elsewhere: 2,500 operations through an 8-entry SQ and a 16-entry CQ
 /// (RingPressureTests `moreOperationsInFlightThanTheRingHolds`, io_uring only).
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SubmissionQueueFaultTests {
     @Test(arguments: TestBackend.allCases)
     func aHundredThousandOperationsThroughAnEightEntryQueue(_ backend: TestBackend) async throws {

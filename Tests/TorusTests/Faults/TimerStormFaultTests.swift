@@ -10,7 +10,7 @@ import Testing
 ///
 /// Also covered elsewhere: ordering (TimerTests `tenThousandTimersFireInDeadlineOrder`)
 /// and cancelled sleeps compacted away (`cancelledSleepsReleaseSlotsAndTheirEntriesAreCompacted`).
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct TimerStormFaultTests {
     static let sleeps = 20_000
     static let timedReads = 2_000

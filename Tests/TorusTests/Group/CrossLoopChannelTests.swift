@@ -5,7 +5,7 @@ import Testing
 
 /// ``CrossLoopChannel``: values between loops in order, bounded (senders wait while it is
 /// full), finished cleanly, and cancellation that loses nothing.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CrossLoopChannelTests {
     /// 10,000 values from two senders on one loop reach a receiver on another, each
     /// sender's in order, none lost or doubled, with never more than `capacity` queued.

@@ -5,7 +5,7 @@ import Testing
 /// How one io_uring loop wakes another when it hands it work: an `IORING_OP_MSG_RING`
 /// message with its next submission, or the eventfd (configurable), and the eventfd when
 /// a message fails. (epoll loops always use the eventfd.)
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct CrossLoopWakeTests {
     @Test(arguments: [true, false])
     func hopsBetweenIoUringLoopsWakeByMessageOrEventfd(_ byMessage: Bool) async throws {

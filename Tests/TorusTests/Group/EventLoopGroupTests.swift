@@ -5,7 +5,7 @@ import Testing
 
 /// ``EventLoopGroup``: its loops, round robin, the current loop, starting tasks on a
 /// loop, and what happens to work sent to a loop that has shut down.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct EventLoopGroupTests {
     @Test(arguments: TestBackend.allCases)
     func loopsAreDistinctThreadsAndNextGoesRoundRobin(_ backend: TestBackend) async throws {

@@ -7,7 +7,7 @@ import TorusTestSupport
 /// ``EventLoopGroup/shutdownGracefully(gracePeriod:)`` of a loaded group: it stops
 /// accepting, lets work in flight finish until the grace period, cancels the rest, and
 /// leaves no thread, descriptor, operation slot or receive buffer behind (counted).
-@Suite(.timeLimit(.minutes(2 * testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(2 * testTimeScale)))
 struct GroupShutdownTests {
     /// 1,000 connections (handler-served and in tasks, half each) and 1,000 sleeping
     /// tasks on a 2-loop group; the test runs alone (descriptor gate held exclusively),

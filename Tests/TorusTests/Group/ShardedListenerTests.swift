@@ -7,7 +7,7 @@ import TorusTestSupport
 /// ``ShardedListener``: connections land on every loop of the group in both sharding
 /// modes, are served byte-exact there (a task per connection, or a handler), and a
 /// connection handed to another loop belongs to that loop.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct ShardedListenerTests {
     /// How the server under test serves each connection.
     enum Serving: String, CaseIterable, Sendable {

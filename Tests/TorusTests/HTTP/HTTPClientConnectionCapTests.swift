@@ -5,7 +5,7 @@ import TorusHTTP
 
 /// `HTTPClient.Configuration.maxConnections`: idle connections count against the cap and
 /// make room for another host; requests beyond it wait for a connection, never fail.
-@Suite struct HTTPClientConnectionCapTests {
+@Suite(.descriptorGate) struct HTTPClientConnectionCapTests {
     /// Under a cap of one, a request to host B closes A's idle connection (the server
     /// sees it end), and the next request to A opens a new one.
     @Test(arguments: TestBackend.allCases)

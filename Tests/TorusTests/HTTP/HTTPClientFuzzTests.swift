@@ -5,7 +5,7 @@ import TorusHTTP
 
 /// Valid responses with random bytes overwritten, from a seeded generator: the client
 /// returns a response or throws its own or a socket error, never crashes or hangs.
-@Suite struct HTTPClientFuzzTests {
+@Suite(.descriptorGate) struct HTTPClientFuzzTests {
     static let valid = [
         "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nContent-Type: text/html\r\n\r\nhello world",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",

@@ -7,7 +7,7 @@ import TorusHTTP
 /// Issue 12.4: a pooled keep-alive connection is reused only when it is known clean, so
 /// one request's response never becomes the next one's. Raw servers keep connections
 /// open and send what no well-behaved server would: late, extra and unsolicited bytes.
-@Suite struct HTTPClientReuseTests {
+@Suite(.descriptorGate) struct HTTPClientReuseTests {
     /// (a) The response to a request that timed out arrives late: the next request on
     /// the same host gets its own response, never the late one.
     @Test(arguments: TestBackend.allCases)

@@ -5,7 +5,7 @@ import Torus
 import TorusHTTP
 
 /// TorusHTTP's client against its server and against raw byte-level peers.
-@Suite struct HTTPClientTests {
+@Suite(.descriptorGate) struct HTTPClientTests {
     @Test(arguments: TestBackend.allCases)
     func getOverKeepAlive(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in

@@ -7,7 +7,7 @@ import TorusHTTP
 /// closed: a codec dropped without closing it kept both, with their handlers and
 /// buffers, for the life of the process. `torus-bench soak` showed it as an HTTPServer
 /// whose RSS grew with every connection (38.8 to 50.2 MB in 90 s, both reactors).
-@Suite struct HTTPCodecTests {
+@Suite(.descriptorGate) struct HTTPCodecTests {
     @Test func aDroppedCodecLetsGoOfItsChannel() throws {
         weak var serverChannel: AnyObject?
         weak var clientChannel: AnyObject?

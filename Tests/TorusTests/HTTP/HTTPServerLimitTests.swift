@@ -5,7 +5,7 @@ import TorusHTTP
 
 /// HTTPServer refuses request bodies past `maxBodySize` with 413 and closes, without
 /// calling the handler; a body at the limit is served.
-@Suite struct HTTPServerLimitTests {
+@Suite(.descriptorGate) struct HTTPServerLimitTests {
     static let limit = 1000
 
     /// How a request of `size` body bytes is sent.

@@ -10,7 +10,7 @@ import TorusService
 /// the group's graceful shutdown is `HTTPServer.stop()` (requests in flight answered,
 /// idle connections closed), cancellation stops at once. StopOnSignalTests drives the
 /// same service with a real SIGTERM in a child process.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct HTTPServerServiceTests {
     /// Graceful shutdown while one client is idle and another waits for its answer: the
     /// idle one reads end of stream at once, the other gets its answer with

@@ -8,7 +8,7 @@ import TorusHTTP
 /// task cancelled): idle keep-alive connections close at once, a request in flight or on
 /// its way in is answered with `Connection: close`, the grace period bounds the wait,
 /// and `serve()` returns with every descriptor closed (``withTestLoop`` checks).
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct HTTPServerStopTests {
     /// A keep-alive client at rest: the stop closes its connection at once (it reads end
     /// of stream) and `serve()` returns, long before the 30-second grace period.

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SyncEventTests {
     @Test(arguments: TestBackend.allCases)
     func setWakesEveryWaiterAndClearLowersTheFlag(_ backend: TestBackend) async throws {

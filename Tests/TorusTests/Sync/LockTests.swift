@@ -2,7 +2,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SyncLockTests {
     @Test(arguments: TestBackend.allCases)
     func acquireReleaseAndReleaseWhileUnlocked(_ backend: TestBackend) async throws {

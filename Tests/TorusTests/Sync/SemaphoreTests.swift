@@ -3,7 +3,7 @@ import Testing
 
 @testable import Torus
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SyncSemaphoreTests {
     @Test(arguments: TestBackend.allCases)
     func permitsAreCountedAndHandedOverInOrder(_ backend: TestBackend) async throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import Torus
 
 /// Primitives are loop-local: every call from another thread throws `.notOnLoop`.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SyncMisuseTests {
     @Test(arguments: TestBackend.allCases)
     func callsFromAnotherThreadThrowNotOnLoop(_ backend: TestBackend) async throws {

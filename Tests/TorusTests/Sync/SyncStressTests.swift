@@ -3,7 +3,7 @@ import Testing
 @testable import Torus
 
 /// Many contending tasks: no wake-up, permit or item is lost or delivered twice.
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SyncStressTests {
     /// 10,000 tasks increment a counter under a lock, yielding while they hold it so that
     /// the others pile up in its line.

@@ -5,7 +5,7 @@ import Testing
 // Behaviours of `tornado.locks` and `tornado.queues` that the per-primitive suites do not
 // already show, each compared with Tornado in docs/TORNADO.md.
 
-@Suite(.timeLimit(.minutes(testTimeScale)))
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
 struct SyncTornadoSemanticsTests {
     /// Tornado 6.6: a zero timeout returns at once when the primitive is free and times
     /// out at once otherwise, instead of waiting forever; a negative one does the same.
