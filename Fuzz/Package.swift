@@ -10,7 +10,7 @@ import PackageDescription
 /// renamed to `<module>_main` (so tests can link it), which a libFuzzer target, whose
 /// `main` is libFuzzer's, does not have.
 let fuzzTargets = [
-    "http-request", "http-response", "url-normalize", "redirect-target", "link-extraction", "cli-values",
+    "http-request", "http-request-differential", "http-response", "url-normalize", "redirect-target", "link-extraction", "cli-values",
 ]
 
 let package = Package(

@@ -8,6 +8,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The server's request decoder (``TorusHTTP/HTTPServer``): heads, Content-Length
     /// and chunked bodies, trailers.
     case httpRequest = "http-request"
+    /// The server's own request parser (``TorusHTTP/HTTPRequestFramer``) against
+    /// SwiftNIO's decoder on the same bytes.
+    case httpRequestDifferential = "http-request-differential"
     /// The client's response reader (``TorusHTTP/HTTPClient``): heads, bodies of every
     /// framing, the body limit, connection reuse.
     case httpResponse = "http-response"
@@ -25,6 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public func check(_ input: [UInt8]) throws {
         switch self {
         case .httpRequest: try HTTPRequestInvariants.check(input)
+        case .httpRequestDifferential: try HTTPRequestDifferential.check(input)
         case .httpResponse: try HTTPResponseInvariants.check(input)
         case .urlNormalize: try URLNormalizerInvariants.check(input)
         case .redirectTarget: try RedirectTargetInvariants.check(input)

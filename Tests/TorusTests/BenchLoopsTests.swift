@@ -13,7 +13,7 @@ struct BenchLoopsTests {
         (["serve", "echo", "--loops", "0"], "--loops"),
         (["serve", "echo", "--sharding", "diagonal"], "--sharding"),
         (["serve", "echo", "--server", "nio", "--sharding", "handoff"], "--sharding"),
-        (["serve", "http", "--torus-server", "torushttp", "--loops", "2"], "--loops"),
+        (["serve", "http", "--service-lifecycle", "--loops", "2"], "--loops"),
         (["echo", "--loops", "0"], "--loops"),
         (["echo", "--loops", "2", "--loops", "2"], "--loops"),
         (["echo", "--sharding", "bogus"], "--sharding"),

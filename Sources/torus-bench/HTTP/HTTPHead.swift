@@ -1,15 +1,7 @@
-/// What the lean plaintext server (``TorusPlaintext``) needs of an HTTP/1.x request head,
-/// and the load generator (``HTTPSession``) of a response head: parsed in place from the
-/// bytes read, without copying or allocating.
+/// What the load generator (``HTTPSession``, ``SoakHTTPSession``) needs of an HTTP/1.x
+/// response head (`HTTP/1.x SP 200 SP reason`; any other status is malformed to the
+/// benchmark): parsed in place from the bytes read, without copying or allocating.
 struct HTTPHead {
-    /// Which side's head: its first line differs.
-    enum Kind {
-        /// `METHOD SP target SP HTTP/1.x`.
-        case request
-        /// `HTTP/1.x SP 200 SP reason`: any other status is malformed to the benchmark.
-        case response
-    }
-
     /// The head's length in bytes, through its blank line.
     var length: Int
     /// The body's length (`Content-Length`; 0 without one).
@@ -23,13 +15,13 @@ struct HTTPHead {
         case complete(HTTPHead)
         /// The blank line has not arrived yet.
         case incomplete
-        /// Not an HTTP/1.x head of that kind (or a `Content-Length` that is not a number).
+        /// Not an HTTP/1.x 200 head (or a `Content-Length` that is not a number).
         case malformed
     }
 
-    /// Parses the `kind` head at the start of `bytes`: the first line and the header
+    /// Parses the response head at the start of `bytes`: the status line and the header
     /// lines, up to the blank line.
-    static func parse(_ kind: Kind, _ bytes: UnsafeRawBufferPointer) -> Parse {
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Parse {
         var lineStart = 0
         var head = HTTPHead(length: 0, contentLength: 0, close: false)
         var isFirstLine = true
@@ -44,8 +36,7 @@ struct HTTPHead {
             index += 2
             lineStart = index
             if isFirstLine {
-                let version = kind == .request ? requestLineVersion(line) : statusLineVersion(line)
-                guard let http10 = version else { return .malformed }
+                guard let http10 = statusLineVersion(line) else { return .malformed }
                 head.close = http10
                 isFirstLine = false
             } else if line.isEmpty {
@@ -61,14 +52,6 @@ struct HTTPHead {
             }
         }
         return .incomplete
-    }
-
-    /// Checks a request line; returns whether it is HTTP/1.0 (nil: not HTTP/1.x).
-    private static func requestLineVersion(_ line: UnsafeRawBufferPointer) -> Bool? {
-        guard let firstSpace = line.firstIndex(of: 32), firstSpace > 0,
-            let lastSpace = line.lastIndex(of: 32), lastSpace > firstSpace + 1, line.count - lastSpace == 9
-        else { return nil }
-        return isHTTP10(UnsafeRawBufferPointer(rebasing: line[(lastSpace + 1)...]))
     }
 
     /// Checks a `200` status line; returns whether it is HTTP/1.0 (nil: not HTTP/1.x 200).

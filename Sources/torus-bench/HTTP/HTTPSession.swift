@@ -29,7 +29,7 @@ final class HTTPSession: LoadSession {
             if count == 0 { throw LoadError.closedEarly }
             received += count
             if responseLength == nil {
-                switch HTTPHead.parse(.response, UnsafeRawBufferPointer(rebasing: reply[..<received])) {
+                switch HTTPHead.parse(UnsafeRawBufferPointer(rebasing: reply[..<received])) {
                 case .incomplete: continue
                 case .malformed: throw LoadError.badResponse
                 case .complete(let head): responseLength = head.length + head.contentLength

@@ -8,8 +8,7 @@ import TorusService
 
 /// `torus-bench serve http --port P`: the HTTP/1.1 plaintext server under test (`GET`
 /// answered with `Hello, World!`, keep-alive): Torus or SwiftNIO (NIOHTTP1). Torus serves
-/// with the benchmark's lean ``TorusPlaintext``, or with TorusHTTP's `HTTPServer`, the
-/// server users get (`--torus-server torushttp`: what `torus-bench soak` runs).
+/// with TorusHTTP's `HTTPServer`, the server users get, one per loop.
 /// `--service-lifecycle` runs that `HTTPServer` the way a service would: as an
 /// `HTTPServerService` in a swift-service-lifecycle `ServiceGroup`, which stops it
 /// gracefully on SIGTERM or SIGINT.
@@ -19,18 +18,7 @@ struct ServeHTTPCommand: AsyncParsableCommand {
         abstract: "HTTP/1.1 plaintext on 127.0.0.1; prints `listening <port>` when ready."
     )
 
-    /// Which Torus HTTP server answers.
-    enum TorusHTTPServer: String, ExpressibleByArgument, CaseIterable {
-        /// ``TorusPlaintext``: written for the benchmark, allocation-free.
-        case plaintext
-        /// TorusHTTP's `HTTPServer` (NIO's codec), answering every request the same way.
-        case torushttp
-    }
-
     @OptionGroup var options: ServeOptions
-
-    @Option(help: "Torus server: plaintext (the benchmark's lean one; default) or torushttp (TorusHTTP's HTTPServer).")
-    var torusServer: TorusHTTPServer = .plaintext
 
     @Flag(
         help: """
@@ -40,27 +28,22 @@ struct ServeHTTPCommand: AsyncParsableCommand {
     var serviceLifecycle = false
 
     func validate() throws {
-        if options.server == .nio, torusServer != .plaintext {
-            throw ValidationError("--torus-server applies to --server torus only")
-        }
         if options.server == .nio, serviceLifecycle {
             throw ValidationError("--service-lifecycle applies to --server torus only")
         }
-        if torusServer == .torushttp || serviceLifecycle, options.loops != 1 {
-            throw ValidationError("--loops: --torus-server torushttp and --service-lifecycle run on one loop")
+        if serviceLifecycle, options.loops != 1 {
+            throw ValidationError("--loops: --service-lifecycle runs on one loop")
         }
     }
 
     func run() async throws {
         if serviceLifecycle { return try await serveInServiceGroup() }
         try await options.serve("http") { port, server, backend, loops in
-            switch (server, torusServer) {
-            case (.torus, .plaintext):
-                try await TorusServer(port: port, backend: backend, loops: loops, serving: .task(TorusPlaintext.serve))
-            case (.torus, .torushttp):
+            switch server {
+            case .torus:
                 try await TorusServer(
                     port: port, backend: backend, loops: loops, serving: .listener(Self.serveWithHTTPServer))
-            case (.nio, _):
+            case .nio:
                 try await NIOServer(port: port, threads: loops.count, initializer: NIOPlaintextHandler.configure)
             }
         }
@@ -109,6 +92,9 @@ struct ServeHTTPCommand: AsyncParsableCommand {
     /// TorusHTTP's `HTTPServer` on `listener`, every request answered `200 text/plain`
     /// with ``plaintextBody``.
     private static func plaintextServer(_ listener: TCPListener) -> HTTPServer {
-        HTTPServer(listener: listener) { _, _ in HTTPServerResponse(contentType: "text/plain", text: plaintextBody) }
+        HTTPServer(listener: listener) { _, _ in plaintextResponse }
     }
+
+    /// The one response, built once (as a handler answering a constant would).
+    private static let plaintextResponse = HTTPServerResponse(contentType: "text/plain", text: plaintextBody)
 }

@@ -3,9 +3,9 @@ import Torus
 /// A Torus server under test: an ``EventLoopGroup`` of one or more loops on the chosen
 /// reactor, a ``ShardedListener`` on 127.0.0.1 spreading connections over them, and
 /// every accepted connection (with TCP_NODELAY) served the scenario's way
-/// (``ConnectionServing``: ``EchoHandler``, ``TorusEcho``, ``TorusPlaintext``); or, on
-/// one loop, the listener handed whole to a server that accepts for itself (TorusHTTP's
-/// `HTTPServer`, which leaves TCP_NODELAY off).
+/// (``ConnectionServing``: ``EchoHandler``, ``TorusEcho``); or each loop's listener
+/// handed whole to a server that accepts for itself (TorusHTTP's `HTTPServer`, which
+/// leaves TCP_NODELAY off).
 final class TorusServer: RunningServer {
     let port: Int
     let description: String
@@ -19,8 +19,9 @@ final class TorusServer: RunningServer {
         case task(@Sendable (TCPConnection) async -> Void)
         /// Without a task, by a handler this closure makes on the connection's loop.
         case handler(@Sendable () -> any ConnectionHandler)
-        /// By this closure, run in a pinned task with the listener: it accepts and serves
-        /// until the listener is closed. One loop only.
+        /// By this closure, run in a task pinned to each loop with that loop's listener
+        /// (SO_REUSEPORT when there are several): it accepts and serves until the
+        /// listener is closed.
         case listener(@Sendable (TCPListener) async throws -> Void)
     }
 
@@ -36,12 +37,26 @@ final class TorusServer: RunningServer {
         do {
             switch serving {
             case .listener(let serve):
-                precondition(loops.count == 1, "a server that accepts for itself runs on one loop")
-                let loop = group.loops[0]
-                let listener = try await loop.run { try TCPListener.bind(to: address) }
-                self.port = listener.localAddress.port
-                close = { try? await listener.close() }
-                self.serving = Task(executorPreference: loop) { try await serve(listener) }
+                // One SO_REUSEPORT listener per loop (the kernel spreads connections), each
+                // served on its loop; the first one's port is everyone's.
+                var reusing = TCPListener.Options()
+                reusing.reusePort = loops.count > 1
+                let options = reusing
+                var bound: [TCPListener] = []
+                for loop in group.loops {
+                    let address = SocketAddress(ip: "127.0.0.1", port: bound.first?.localAddress.port ?? port)!
+                    bound.append(try await loop.run { try TCPListener.bind(to: address, options: options) })
+                }
+                let listeners = bound
+                self.port = listeners[0].localAddress.port
+                close = { for listener in listeners { try? await listener.close() } }
+                self.serving = Task {
+                    try await withThrowingDiscardingTaskGroup { tasks in
+                        for listener in listeners {
+                            tasks.addTask(executorPreference: listener.loop) { try await serve(listener) }
+                        }
+                    }
+                }
             case .handler, .task:
                 let listener = try await ShardedListener.bind(to: address, sharding: loops.sharding, on: group)
                 self.port = listener.localAddress.port

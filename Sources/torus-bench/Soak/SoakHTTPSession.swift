@@ -33,7 +33,7 @@ final class SoakHTTPSession: SoakSession {
             }
             received += count
             if head == nil {
-                switch HTTPHead.parse(.response, UnsafeRawBufferPointer(rebasing: reply[..<received])) {
+                switch HTTPHead.parse(UnsafeRawBufferPointer(rebasing: reply[..<received])) {
                 case .incomplete: continue
                 case .malformed: throw SoakError.badResponse("not HTTP/1.x 200")
                 case .complete(let complete):

@@ -3,7 +3,7 @@ import Torus
 /// One server a soak runs on one reactor, and the clients that fit it: the echo server
 /// with connections served by a handler and with a task per connection (`torus-bench
 /// serve echo --connection-api handler|task`), and the HTTP server users get, TorusHTTP's
-/// `HTTPServer` (`torus-bench serve http --torus-server torushttp`).
+/// `HTTPServer` (`torus-bench serve http`).
 struct SoakTarget {
     /// How the server is started.
     var server: ServerDescription
@@ -20,7 +20,7 @@ struct SoakTarget {
             Self(
                 server: .served(
                     "http", contender, name: contender.rawValue + "-http",
-                    options: ["--backend", backend.rawValue, "--torus-server", "torushttp"])
+                    options: ["--backend", backend.rawValue])
             ) { _ in SoakHTTPSession() },
         ]
     }

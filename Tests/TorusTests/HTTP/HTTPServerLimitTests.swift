@@ -48,7 +48,7 @@ import TorusHTTP
                 for size in [Self.limit + 1, 300_000] {
                     let tooLarge = try await exchange(framing.request(size: size), port: port)
                     #expect(
-                        tooLarge == "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        tooLarge == "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 }
             }
             #expect(handled.load(ordering: .relaxed) == 1)

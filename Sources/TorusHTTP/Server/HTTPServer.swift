@@ -1,0 +1,106 @@
+import HTTPTypes
+import Torus
+
+/// An HTTP/1.1 server on a ``Torus/TCPListener``: every request, read in full, goes to a
+/// handler that returns the response; connections are kept alive until the client closes
+/// them or asks to (`Connection: close`), and pipelined requests are answered in order,
+/// their responses sent together.
+///
+/// Requests are read by Torus's own parser (``HTTPRequestFramer``, strict RFC 9112,
+/// checked against SwiftNIO's decoder by a differential fuzzer) in place in a reused
+/// buffer per connection, and responses encoded into another: no allocation per request
+/// of the server's own. What a request may be is bounded (``limits``) and so is how
+/// long a client may take (``headTimeout``, ``idleTimeout``, ``bodyTimeout``,
+/// ``sendTimeout``): a request past a limit is answered with its status (400, 408, 413,
+/// 414, 431, 501, 505) and the connection closed.
+///
+/// A handler that throws makes the server drop that connection without answering
+/// (tests use this to play a failing server).
+///
+/// Run ``serve()`` in a task pinned to the listener's loop. Two ways stop it:
+/// - ``stop()`` (or closing the listener) stops it gracefully, as a server behind a load
+///   balancer or a process manager should on SIGTERM: no new connection is accepted,
+///   connections waiting for a request (idle keep-alive ones) are closed at once, a
+///   request on its way in or being answered is finished and answered with
+///   `Connection: close`, and whatever is still open after ``gracePeriod`` is closed.
+/// - Cancelling the task stops it at once: every connection is closed and its handler's
+///   task cancelled. Cancelling during a graceful stop cuts the grace period short.
+///
+/// Either way `serve()` returns once every connection is closed and the listener too.
+public struct HTTPServer: Sendable {
+    /// Answers one request: its head (method, path, authority, fields) and body.
+    public typealias Handler = @Sendable (HTTPRequest, [UInt8]) async throws -> HTTPServerResponse
+
+    /// Where connections come from.
+    public let listener: TCPListener
+    /// The largest request head, in bytes (431 beyond): 16 KiB by default, as large as
+    /// real browsers' heads get with their cookies, a quarter of nginx's 4 x 8 KiB.
+    public var maxHeaderSize = 16 * 1024
+    /// The longest request target, in bytes (414 beyond): 8 KiB by default.
+    public var maxTargetLength = 8 * 1024
+    /// The most header fields in a request (431 beyond): 100 by default.
+    public var maxFieldCount = 100
+    /// The largest request body, in bytes: a server holds each body in memory, so a
+    /// larger one (announced by Content-Length, or grown chunk by chunk) is answered 413.
+    public var maxBodySize = 1024 * 1024
+    /// How long a client may take to send a whole request head, from its first byte
+    /// (408 after): 10 seconds by default. A per-read timeout would not stop a client
+    /// that sends one byte every few seconds (slowloris); this deadline does.
+    public var headTimeout: Duration = .seconds(10)
+    /// How long a kept-alive connection may wait for its next request before the server
+    /// closes it: 30 seconds by default.
+    public var idleTimeout: Duration = .seconds(30)
+    /// How long the server waits for each read of a request body (408 after): 30 seconds.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// How long each send of a response may wait for a client that does not read before
+    /// the connection is closed: 30 seconds.
+    public var sendTimeout: Duration = .seconds(30)
+    /// How long a graceful stop (``stop()``) lets requests in flight finish before it
+    /// closes their connections: 10 seconds by default, long enough for a handler that
+    /// answers in well under a second, and well inside the time process managers wait
+    /// after SIGTERM before they kill (Kubernetes 30 s, systemd 90 s).
+    public var gracePeriod: Duration = .seconds(10)
+    let handler: Handler
+
+    /// A server for the connections `listener` accepts, answered by `handler`.
+    public init(listener: TCPListener, handler: @escaping Handler) {
+        self.listener = listener
+        self.handler = handler
+    }
+
+    /// Serves until ``stop()`` (gracefully) or the task's cancellation (at once); each
+    /// connection runs in a child task. Closes the listener before returning.
+    /// - Throws: ``Torus/TorusError`` `.notOnLoop` when not called on the listener's loop.
+    public func serve() async throws {
+        guard listener.loop.isCurrent else { throw listener.loop.notOnLoop(.accept) }
+        let connections = try HTTPServerConnections(loop: listener.loop)
+        let date = HTTPDate()
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in listener.connections {
+                    let id = connections.add(connection)
+                    group.addTask {
+                        // One client's trouble (a bad request, a reset) ends only its connection.
+                        try? await serve(connection, id: id, in: connections, date: date)
+                        connections.remove(id)
+                        try? await connection.close()
+                    }
+                }
+                // The listener closed: a graceful stop. Handlers still running at its end
+                // are cancelled.
+                await connections.stop(gracePeriod: gracePeriod)
+                group.cancelAll()
+            }
+        } catch is CancellationError {}
+        try? await listener.close()
+    }
+
+    /// Stops ``serve()`` gracefully: closes the listener, so no connection is accepted
+    /// any more; `serve()` then closes the connections that wait for a request, lets the
+    /// requests in flight finish (answered with `Connection: close`) for at most
+    /// ``gracePeriod``, and returns. Returns once the listener is closed; call from any
+    /// task or thread, and again to no effect.
+    public func stop() async {
+        try? await listener.close()
+    }
+}
