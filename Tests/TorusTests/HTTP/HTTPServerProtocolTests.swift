@@ -1,0 +1,179 @@
+import Foundation
+import HTTPTypes
+import Synchronization
+import Testing
+import TorusHTTP
+
+@testable import Torus
+
+/// `HTTPServer` on the wire (RFC 9112), both reactors: pipelined requests answered in
+/// order, refusals with their status and a close (smuggling attempts among them),
+/// `Expect: 100-continue`, HEAD, HTTP/1.0, and the head and idle timeouts, a slowloris
+/// client closed while another is served.
+@Suite(.descriptorGate, .timeLimit(.minutes(testTimeScale)))
+struct HTTPServerProtocolTests {
+    /// Answers `/echo/<text>` with the text, and a POST with its body's size.
+    private static let handler: HTTPServer.Handler = { request, body in
+        let path = request.path ?? ""
+        if request.method == .post { return HTTPServerResponse(contentType: "text/plain", text: "got \(body.count)") }
+        return HTTPServerResponse(contentType: "text/plain", text: String(path.dropFirst("/echo/".count)))
+    }
+
+    /// 100 requests in one write, then a POST: 101 answers in order, byte-exact, on the
+    /// one connection.
+    @Test(arguments: TestBackend.allCases)
+    func pipelinedRequestsAreAnsweredInOrder(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            try await withHTTPServer(Self.handler) { base in
+                let requests =
+                    (0..<100).map { "GET /echo/\($0) HTTP/1.1\r\nHost: h\r\n\r\n" }.joined()
+                    + "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
+                let response = try await exchange(Array(requests.utf8), base: base)
+                let bodies = response.components(separatedBy: "\r\n\r\n").dropFirst().map {
+                    $0.components(separatedBy: "HTTP/1.1 ").first ?? ""
+                }
+                #expect(bodies == (0..<100).map { "\($0)" } + ["got 5"])
+                #expect(response.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 102)
+                #expect(response.hasSuffix("Connection: close\r\n\r\ngot 5"), "\(response.suffix(200))")
+            }
+        }
+    }
+
+    /// Each bad request gets its status, `Connection: close`, and the close; the handler
+    /// never sees it. Smuggling attempts (two lengths, a length and chunked, chunked
+    /// after another coding, a length with a list) are among them.
+    @Test(arguments: TestBackend.allCases)
+    func badRequestsGetTheirStatusAndAClose(_ backend: TestBackend) async throws {
+        let cases: [(String, String)] = [
+            ("GET / HTTP/1.1\r\n\r\n", "400 Bad Request"),
+            ("GET / HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n", "400 Bad Request"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", "400 Bad Request"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 3\r\n\r\nabc", "400 Bad Request"),
+            (
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                "400 Bad Request"
+            ),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "501 Not Implemented"),
+            ("GET / HTTP/1.1\r\nHost: h\r\n folded: no\r\n\r\n", "400 Bad Request"),
+            ("GET / HTTP/1.1\nHost: h\n\n", "400 Bad Request"),
+            ("BREW /pot HTTP/1.1\r\nHost: h\r\n\r\n", "501 Not Implemented"),
+            ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", "505 HTTP Version Not Supported"),
+            ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: h\r\n\r\n", "414 URI Too Long"),
+            (
+                "GET / HTTP/1.1\r\nHost: h\r\nX: \(String(repeating: "v", count: 20000))\r\n\r\n",
+                "431 Request Header Fields Too Large"
+            ),
+            ("\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}", "400 Bad Request"),  // a TLS ClientHello's start
+        ]
+        try await withTestLoop(backend) { loop in
+            let handled = Atomic<Int>(0)
+            try await withHTTPServer({ _, _ in
+                handled.add(1, ordering: .relaxed)
+                return HTTPServerResponse(contentType: "text/plain", text: "no")
+            }) { base in
+                for (request, status) in cases {
+                    let response = try await exchange(Array(request.utf8), base: base)
+                    #expect(
+                        response == "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        "\(request.prefix(60).debugDescription)")
+                }
+            }
+            #expect(handled.load(ordering: .relaxed) == 0)
+            #expect(await loop.statistics.operationSlotsInUse == 0)
+        }
+    }
+
+    /// `Expect: 100-continue` gets a 100 before the body is sent, then the answer; HEAD
+    /// gets the GET's length and no body; HTTP/1.0 is answered and closed.
+    @Test(arguments: TestBackend.allCases)
+    func continueHeadAndHTTP10(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            try await withHTTPServer(Self.handler) { base in
+                let connection = try await connect(base)
+                try await connection.write(
+                    Array("POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n".utf8))
+                let interim = try await connection.read(upTo: 100, timeout: .seconds(10))
+                #expect(String(decoding: interim, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
+                try await connection.write(Array("abc".utf8))
+                #expect(try await readHTTPResponse(connection).hasSuffix("got 3"))
+                try await connection.close()
+                let head = try await exchange(
+                    Array("HEAD /echo/hello HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8), base: base)
+                #expect(head.contains("Content-Length: 5\r\n"))
+                #expect(head.hasSuffix("\r\n\r\n"))
+                let old = try await exchange(Array("GET /echo/old HTTP/1.0\r\n\r\n".utf8), base: base)
+                #expect(
+                    old.hasPrefix("HTTP/1.1 200 OK\r\n") && old.contains("Connection: close\r\n")
+                        && old.hasSuffix("old"))
+                #expect(old.contains("\r\nDate: ") && old.contains(" GMT\r\n"))
+            }
+        }
+    }
+
+    /// A client that sends its head a byte at a time (slowloris) gets 408 and a close at
+    /// the head timeout, however steadily it sends, while another client is answered at
+    /// once; an idle keep-alive connection is closed quietly at the idle timeout.
+    @Test(arguments: TestBackend.allCases)
+    func slowHeadsAndIdleConnectionsAreClosedAtTheirTimeouts(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            try await withHTTPServer(
+                Self.handler,
+                configure: {
+                    $0.headTimeout = .milliseconds(300).scaled
+                    $0.idleTimeout = .milliseconds(300).scaled
+                }
+            ) { base in
+                let slow = try await connect(base)
+                let started = ContinuousClock.now
+                let dripping = Task(executorPreference: loop) {
+                    for byte in Array("GET /echo/slow HTTP/1.1\r\nHost: h\r\nX: ".utf8)
+                        + Array(repeating: 120, count: 1000)
+                    {
+                        try await slow.write([byte])
+                        try await loop.sleep(for: .milliseconds(20))
+                    }
+                }
+                let quick = try await exchange(
+                    Array("GET /echo/quick HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8), base: base)
+                #expect(quick.hasSuffix("quick"))
+                var answer: [UInt8] = []
+                while true {
+                    let chunk = try await slow.read(upTo: 4096, timeout: .seconds(10))
+                    if chunk.isEmpty { break }
+                    answer += chunk
+                }
+                let waited = ContinuousClock.now - started
+                dripping.cancel()
+                _ = await dripping.result
+                #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+                #expect(waited >= .milliseconds(300).scaled && waited < .seconds(5).scaled)
+                try await slow.close()
+
+                let idle = try await connect(base)
+                try await idle.write(Array("GET /echo/a HTTP/1.1\r\nHost: h\r\n\r\n".utf8))
+                #expect(try await readHTTPResponse(idle).hasSuffix("a"))
+                #expect(try await idle.read(upTo: 100, timeout: .seconds(5).scaled).isEmpty)
+                try await idle.close()
+            }
+        }
+    }
+
+    private func connect(_ base: String) async throws -> TCPConnection {
+        let port = Int(base.split(separator: ":").last!)!
+        return try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
+    }
+
+    /// Sends `request` on a new connection, then reads until the server closes it.
+    private func exchange(_ request: [UInt8], base: String) async throws -> String {
+        let connection = try await connect(base)
+        try await connection.write(request)
+        var response: [UInt8] = []
+        while true {
+            let chunk = try await connection.read(upTo: 65536, timeout: .seconds(10))
+            if chunk.isEmpty { break }
+            response += chunk
+        }
+        try await connection.close()
+        return String(decoding: response, as: UTF8.self)
+    }
+}
