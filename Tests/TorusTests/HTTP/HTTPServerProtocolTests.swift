@@ -28,7 +28,7 @@ struct HTTPServerProtocolTests {
                 let requests =
                     (0..<100).map { "GET /echo/\($0) HTTP/1.1\r\nHost: h\r\n\r\n" }.joined()
                     + "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
-                let response = try await exchange(Array(requests.utf8), base: base)
+                let response = try await exchange(Array(requests.utf8), port: port(of: base))
                 let bodies = response.components(separatedBy: "\r\n\r\n").dropFirst().map {
                     $0.components(separatedBy: "HTTP/1.1 ").first ?? ""
                 }
@@ -72,7 +72,7 @@ struct HTTPServerProtocolTests {
                 return HTTPServerResponse(contentType: "text/plain", text: "no")
             }) { base in
                 for (request, status) in cases {
-                    let response = try await exchange(Array(request.utf8), base: base)
+                    let response = try await exchange(Array(request.utf8), port: port(of: base))
                     #expect(
                         response == "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                         "\(request.prefix(60).debugDescription)")
@@ -89,7 +89,7 @@ struct HTTPServerProtocolTests {
     func continueHeadAndHTTP10(_ backend: TestBackend) async throws {
         try await withTestLoop(backend) { _ in
             try await withHTTPServer(Self.handler) { base in
-                let connection = try await connect(base)
+                let connection = try await connect(port: port(of: base))
                 try await connection.write(
                     Array("POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n".utf8))
                 let interim = try await connection.read(upTo: 100, timeout: .seconds(10))
@@ -98,10 +98,11 @@ struct HTTPServerProtocolTests {
                 #expect(try await readHTTPResponse(connection).hasSuffix("got 3"))
                 try await connection.close()
                 let head = try await exchange(
-                    Array("HEAD /echo/hello HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8), base: base)
+                    Array("HEAD /echo/hello HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8),
+                    port: port(of: base))
                 #expect(head.contains("Content-Length: 5\r\n"))
                 #expect(head.hasSuffix("\r\n\r\n"))
-                let old = try await exchange(Array("GET /echo/old HTTP/1.0\r\n\r\n".utf8), base: base)
+                let old = try await exchange(Array("GET /echo/old HTTP/1.0\r\n\r\n".utf8), port: port(of: base))
                 #expect(
                     old.hasPrefix("HTTP/1.1 200 OK\r\n") && old.contains("Connection: close\r\n")
                         && old.hasSuffix("old"))
@@ -123,7 +124,7 @@ struct HTTPServerProtocolTests {
                     $0.idleTimeout = .milliseconds(300).scaled
                 }
             ) { base in
-                let slow = try await connect(base)
+                let slow = try await connect(port: port(of: base))
                 let started = ContinuousClock.now
                 let dripping = Task(executorPreference: loop) {
                     for byte in Array("GET /echo/slow HTTP/1.1\r\nHost: h\r\nX: ".utf8)
@@ -134,7 +135,8 @@ struct HTTPServerProtocolTests {
                     }
                 }
                 let quick = try await exchange(
-                    Array("GET /echo/quick HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8), base: base)
+                    Array("GET /echo/quick HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8), port: port(of: base)
+                )
                 #expect(quick.hasSuffix("quick"))
                 var answer: [UInt8] = []
                 while true {
@@ -149,31 +151,12 @@ struct HTTPServerProtocolTests {
                 #expect(waited >= .milliseconds(300).scaled && waited < .seconds(5).scaled)
                 try await slow.close()
 
-                let idle = try await connect(base)
+                let idle = try await connect(port: port(of: base))
                 try await idle.write(Array("GET /echo/a HTTP/1.1\r\nHost: h\r\n\r\n".utf8))
                 #expect(try await readHTTPResponse(idle).hasSuffix("a"))
                 #expect(try await idle.read(upTo: 100, timeout: .seconds(5).scaled).isEmpty)
                 try await idle.close()
             }
         }
-    }
-
-    private func connect(_ base: String) async throws -> TCPConnection {
-        let port = Int(base.split(separator: ":").last!)!
-        return try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
-    }
-
-    /// Sends `request` on a new connection, then reads until the server closes it.
-    private func exchange(_ request: [UInt8], base: String) async throws -> String {
-        let connection = try await connect(base)
-        try await connection.write(request)
-        var response: [UInt8] = []
-        while true {
-            let chunk = try await connection.read(upTo: 65536, timeout: .seconds(10))
-            if chunk.isEmpty { break }
-            response += chunk
-        }
-        try await connection.close()
-        return String(decoding: response, as: UTF8.self)
     }
 }

@@ -159,3 +159,27 @@ func readHTTPResponse(_ connection: TCPConnection) async throws -> String {
         bytes += chunk
     }
 }
+
+/// The port of a base URL ("http://127.0.0.1:PORT").
+func port(of base: String) -> Int { Int(base.split(separator: ":").last!)! }
+
+/// A new connection to 127.0.0.1:`port`.
+func connect(port: Int) async throws -> TCPConnection {
+    try await TCPConnection.connect(to: SocketAddress(ip: "127.0.0.1", port: port)!)
+}
+
+/// Sends `request` on a new connection (then half-closes it, if `halfClosing`), and
+/// reads until the server closes it.
+func exchange(_ request: [UInt8], port: Int, halfClosing: Bool = false) async throws -> String {
+    let connection = try await connect(port: port)
+    try await connection.write(request)
+    if halfClosing { try connection.shutdown(.write) }
+    var response: [UInt8] = []
+    while true {
+        let chunk = try await connection.read(upTo: 65536, timeout: .seconds(10))
+        if chunk.isEmpty { break }
+        response += chunk
+    }
+    try await connection.close()
+    return String(decoding: response, as: UTF8.self)
+}
