@@ -97,6 +97,13 @@ public final class TCPListener: @unchecked Sendable {
     /// Accepted connections, in arrival order, until the listener is closed.
     public var connections: Connections { Connections(listener: self) }
 
+    /// Whether ``close()`` has begun: no connection will be accepted any more. Read on
+    /// the listener's loop (its state is loop-confined).
+    public var isClosed: Bool {
+        precondition(loop.isCurrent, "TCPListener.isClosed read off its loop")
+        return acceptor.isClosed
+    }
+
     /// Stops listening: a pending ``accept()`` returns nil, connections accepted but not
     /// yet taken are closed, then the socket is closed. Closing twice throws `.closed`;
     /// of two closes at once, the one that started later does.

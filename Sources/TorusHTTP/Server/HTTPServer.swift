@@ -55,6 +55,10 @@ public struct HTTPServer: Sendable {
     /// How long each send of a response may wait for a client that does not read before
     /// the connection is closed: 30 seconds.
     public var sendTimeout: Duration = .seconds(30)
+    /// The most connections served at once: 10,000 by default. At the limit the server
+    /// stops accepting (new clients wait in the kernel's listen backlog, then retry)
+    /// until one leaves, rather than failing or running out of descriptors.
+    public var maxConnections = 10_000
     /// How long a graceful stop (``stop()``) lets requests in flight finish before it
     /// closes their connections: 10 seconds by default, long enough for a handler that
     /// answers in well under a second, and well inside the time process managers wait
@@ -77,7 +81,12 @@ public struct HTTPServer: Sendable {
         let date = HTTPDate()
         do {
             try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in listener.connections {
+                var accepted = listener.connections.makeAsyncIterator()
+                // At the connection limit accepting pauses (the kernel queues new clients
+                // in the listen backlog) until one leaves or the server stops.
+                while await connections.waitForRoom(below: maxConnections, unlessClosed: listener),
+                    let connection = try await accepted.next()
+                {
                     let id = connections.add(connection)
                     group.addTask {
                         // One client's trouble (a bad request, a reset) ends only its connection.

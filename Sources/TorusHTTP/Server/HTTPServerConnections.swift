@@ -29,6 +29,8 @@ final class HTTPServerConnections: @unchecked Sendable {
     private var nextID = 0
     /// Set once a stop began and the last connection left.
     private let drained: Event
+    /// Set when a connection leaves (``waitForRoom(below:unlessClosed:)`` waits on it).
+    private let room: Event
 
     /// Whether the server is stopping: a response then says `Connection: close` and its
     /// connection ends once it is sent.
@@ -38,6 +40,7 @@ final class HTTPServerConnections: @unchecked Sendable {
     init(loop: EventLoop) throws {
         self.loop = loop
         drained = try Event(loop: loop)
+        room = try Event(loop: loop)
     }
 
     /// Adds an accepted connection, waiting for its first request; returns its ID.
@@ -58,7 +61,21 @@ final class HTTPServerConnections: @unchecked Sendable {
     func remove(_ id: Int) {
         assert(loop.isCurrent)
         served[id] = nil
+        try? room.set()
         if isStopping && served.isEmpty { try? drained.set() }
+    }
+
+    /// Waits until fewer than `limit` connections are served; returns false instead once
+    /// `listener` is closed (checked every 100 ms while waiting: a stop must not wait
+    /// for a client to leave) or the task is cancelled.
+    func waitForRoom(below limit: Int, unlessClosed listener: TCPListener) async -> Bool {
+        assert(loop.isCurrent)
+        while served.count >= limit {
+            if listener.isClosed || Task.isCancelled { return false }
+            try? room.clear()
+            try? await room.wait(timeout: .milliseconds(100))
+        }
+        return true
     }
 
     /// Stops gracefully (the listener is closed already): closes every connection that

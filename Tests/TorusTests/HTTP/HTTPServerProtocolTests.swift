@@ -159,4 +159,29 @@ struct HTTPServerProtocolTests {
             }
         }
     }
+
+    /// At `maxConnections` the server stops accepting: a third client's request waits in
+    /// the listen backlog, unanswered, until one of two kept-alive clients leaves; then it
+    /// is answered.
+    @Test(arguments: TestBackend.allCases)
+    func acceptingPausesAtTheConnectionLimit(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            try await withHTTPServer(Self.handler, configure: { $0.maxConnections = 2 }) { base in
+                var kept: [TCPConnection] = []
+                for name in ["a", "b"] {
+                    let connection = try await connect(port: port(of: base))
+                    try await connection.write(Array("GET /echo/\(name) HTTP/1.1\r\nHost: h\r\n\r\n".utf8))
+                    #expect(try await readHTTPResponse(connection).hasSuffix(name))
+                    kept.append(connection)
+                }
+                let third = try await connect(port: port(of: base))
+                try await third.write(Array("GET /echo/c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8))
+                await #expect(throws: TorusError.self) { try await third.read(upTo: 100, timeout: .milliseconds(300)) }
+                try await kept.removeFirst().close()
+                #expect(try await readHTTPResponse(third).hasSuffix("c"))
+                try await third.close()
+                try await kept.removeFirst().close()
+            }
+        }
+    }
 }
