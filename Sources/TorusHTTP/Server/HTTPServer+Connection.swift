@@ -116,10 +116,19 @@ extension HTTPServer {
             guard let name = HTTPField.Name(String(decoding: bytes[line.name], as: UTF8.self)) else { continue }
             storage.append(HTTPField(name: name, lenientValue: bytes[line.value]))
         }
-        let authority = head.host.map { String(decoding: bytes[$0], as: UTF8.self) }
+        let target = String(decoding: bytes[head.target], as: UTF8.self)
+        let host = head.host.map { String(decoding: bytes[$0], as: UTF8.self) }
+        guard let schemeEnd = target.range(of: "://"), target.first != "/" else {
+            return HTTPRequest(method: head.method, scheme: nil, authority: host, path: target, headerFields: storage)
+        }
+        // Absolute form (RFC 9112 section 3.2.2): its authority replaces Host.
+        let rest = target[schemeEnd.upperBound...]
+        let pathStart = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let path = rest[pathStart...]
         return HTTPRequest(
-            method: head.method, scheme: nil, authority: authority,
-            path: String(decoding: bytes[head.target], as: UTF8.self), headerFields: storage)
+            method: head.method, scheme: String(target[..<schemeEnd.lowerBound]),
+            authority: String(rest[..<pathStart]), path: path.first == "/" ? String(path) : "/" + path,
+            headerFields: storage)
     }
 
     /// Sends what is in `responses` and empties it.

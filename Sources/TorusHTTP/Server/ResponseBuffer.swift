@@ -2,12 +2,15 @@ import HTTPTypes
 
 /// The bytes of the responses a connection is about to send: heads encoded in place, and
 /// bodies copied after them, so a burst of pipelined responses goes out in one write.
-/// Reused for every response; grows as needed and shrinks back after a large one.
+/// Reused for every response; grows as needed, and lets go of what passes 64 KiB once
+/// it is sent (so responses up to that size cost no allocation).
 struct ResponseBuffer: ~Copyable {
     private var memory: UnsafeMutableRawBufferPointer
     private(set) var count = 0
-    /// The capacity it returns to after sending more than that.
+    /// The capacity it returns to after sending more than ``largestKept``.
     private let restingCapacity: Int
+    /// The largest capacity kept between responses.
+    private static let largestKept = 64 * 1024
 
     init(capacity: Int) {
         memory = .allocate(byteCount: capacity, alignment: 16)
@@ -22,7 +25,7 @@ struct ResponseBuffer: ~Copyable {
     /// Forgets the bytes (they were sent), letting an outsized buffer go.
     mutating func removeAll() {
         count = 0
-        if memory.count > restingCapacity {
+        if memory.count > max(restingCapacity, Self.largestKept) {
             memory.deallocate()
             memory = .allocate(byteCount: restingCapacity, alignment: 16)
         }

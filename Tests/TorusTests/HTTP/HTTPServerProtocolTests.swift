@@ -184,4 +184,28 @@ struct HTTPServerProtocolTests {
             }
         }
     }
+
+    /// An absolute-form target gives the handler its scheme, authority (over Host) and
+    /// path; an origin-form one the path and the Host.
+    @Test(arguments: TestBackend.allCases)
+    func targetsInAbsoluteAndOriginForm(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { _ in
+            let describe: HTTPServer.Handler = { request, _ in
+                HTTPServerResponse(
+                    contentType: "text/plain",
+                    text: "\(request.scheme ?? "-") \(request.authority ?? "-") \(request.path ?? "-")")
+            }
+            try await withHTTPServer(describe) { base in
+                for (target, expected) in [
+                    ("http://example.com:8080/a?b", "http example.com:8080 /a?b"),
+                    ("http://example.com?q", "http example.com /?q"),
+                    ("/p?q=1", "- h /p?q=1"),
+                ] {
+                    let request = "GET \(target) HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+                    let response = try await exchange(Array(request.utf8), port: port(of: base))
+                    #expect(response.hasSuffix("\r\n\r\n" + expected), "\(response)")
+                }
+            }
+        }
+    }
 }
