@@ -92,12 +92,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // A small HTTP/1.1 client (keep-alive pool) and server on Torus; NIOHTTP1's
-        // llhttp-based codec parses, swift-http-types carries requests and responses.
+        // An HTTP/1.1 server on Torus (its own strict request parser) and client (keep-alive
+        // pool; NIOHTTP1's llhttp-based codec parses responses); swift-http-types carries
+        // requests and responses.
         .target(
             name: "TorusHTTP",
             dependencies: [
                 "Torus",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -44,7 +44,7 @@ struct ChunkedBodyDecoder {
     /// returns how many bytes it consumed (all of them unless the body ended before).
     mutating func decode(
         _ bytes: UnsafeRawBufferPointer, data: (UnsafeRawBufferPointer) -> Void
-    ) throws(HTTPRequestHeadError) -> Int {
+    ) throws(HTTPRequestError) -> Int {
         var index = 0
         while index < bytes.count, state != .done {
             let byte = bytes[index]

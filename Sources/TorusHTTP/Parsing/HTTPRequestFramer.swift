@@ -15,7 +15,7 @@ package struct HTTPRequestFramer {
         case needMore
         /// The bytes are not a request this server takes: answer the error's status and
         /// close.
-        case failed(HTTPRequestHeadError)
+        case failed(HTTPRequestError)
     }
 
     /// Where the decoder is.
@@ -25,7 +25,7 @@ package struct HTTPRequestFramer {
         case headReturned(HTTPRequestHeadParser.Framing)
         case fixedBody(remaining: Int)
         case chunkedBody(ChunkedBodyDecoder)
-        case failed(HTTPRequestHeadError)
+        case failed(HTTPRequestError)
     }
 
     private var parser: HTTPRequestHeadParser

@@ -63,7 +63,7 @@ package struct HTTPRequestHeadParser {
     package enum Outcome: Equatable {
         case incomplete
         case complete(Head)
-        case failed(HTTPRequestHeadError)
+        case failed(HTTPRequestError)
     }
 
     package let limits: Limits
@@ -142,7 +142,7 @@ package struct HTTPRequestHeadParser {
 
     /// Why `line`, the start of a request line (or of an empty line before one), cannot
     /// become a valid one, if it cannot.
-    private static func requestLinePrefixProblem(_ line: UnsafeRawBufferPointer) -> HTTPRequestHeadError? {
+    private static func requestLinePrefixProblem(_ line: UnsafeRawBufferPointer) -> HTTPRequestError? {
         if line.count == 1, line[0] == HTTPBytes.cr { return nil }
         if let carriageReturn = line.firstIndex(of: HTTPBytes.cr), carriageReturn < line.count - 1 {
             return .malformed(.lineEnding)
@@ -251,7 +251,7 @@ package struct HTTPRequestHeadParser {
 
     /// Why `line`, the start of a field line (or of the blank line), cannot become a
     /// valid one, if it cannot.
-    private func fieldLinePrefixProblem(_ line: UnsafeRawBufferPointer) -> HTTPRequestHeadError? {
+    private func fieldLinePrefixProblem(_ line: UnsafeRawBufferPointer) -> HTTPRequestError? {
         guard let first = line.first else { return nil }
         if first == HTTPBytes.space || first == HTTPBytes.tab { return .malformed(.obsoleteLineFolding) }
         if let carriageReturn = line.firstIndex(of: HTTPBytes.cr), carriageReturn < line.count - 1 {
@@ -299,7 +299,7 @@ package struct HTTPRequestHeadParser {
     }
 
     /// Parses one line (without its CRLF); returns why it is refused, if it is.
-    private mutating func parseLine(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>) -> HTTPRequestHeadError? {
+    private mutating func parseLine(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>) -> HTTPRequestError? {
         guard requestLine != nil else {
             // Empty lines before the request line are ignored (RFC 9112 section 2.2).
             if line.isEmpty { return nil }
@@ -316,7 +316,7 @@ package struct HTTPRequestHeadParser {
     /// `method SP request-target SP HTTP-version`.
     private static func parseRequestLine(
         _ bytes: UnsafeRawBufferPointer, _ line: Range<Int>, maxTargetLength: Int
-    ) -> Result<(method: HTTPRequest.Method, target: Range<Int>, isHTTP10: Bool), HTTPRequestHeadError> {
+    ) -> Result<(method: HTTPRequest.Method, target: Range<Int>, isHTTP10: Bool), HTTPRequestError> {
         var index = line.lowerBound
         while index < line.upperBound, HTTPBytes.isTokenByte[Int(bytes[index])] { index += 1 }
         guard index > line.lowerBound, index < line.upperBound, bytes[index] == HTTPBytes.space else {
@@ -383,7 +383,7 @@ package struct HTTPRequestHeadParser {
     }
 
     /// `field-name ":" OWS field-value OWS`, and what the head needs of it.
-    private mutating func parseField(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>) -> HTTPRequestHeadError? {
+    private mutating func parseField(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>) -> HTTPRequestError? {
         if bytes[line.lowerBound] == HTTPBytes.space || bytes[line.lowerBound] == HTTPBytes.tab {
             return .malformed(.obsoleteLineFolding)
         }
@@ -417,7 +417,7 @@ package struct HTTPRequestHeadParser {
     }
 
     /// Takes note of the fields that frame the message or steer the connection.
-    private mutating func interpret(_ field: FieldLine, in bytes: UnsafeRawBufferPointer) -> HTTPRequestHeadError? {
+    private mutating func interpret(_ field: FieldLine, in bytes: UnsafeRawBufferPointer) -> HTTPRequestError? {
         let name = UnsafeRawBufferPointer(rebasing: bytes[field.name])
         let value = UnsafeRawBufferPointer(rebasing: bytes[field.value])
         switch name.count {

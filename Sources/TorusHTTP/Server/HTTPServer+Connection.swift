@@ -2,147 +2,146 @@ import HTTPTypes
 import Torus
 
 extension HTTPServer {
-    /// The parser's limits from the server's.
-    private var parserLimits: HTTPRequestHeadParser.Limits {
-        var limits = HTTPRequestHeadParser.Limits()
-        limits.maxHeadSize = maxHeaderSize
-        limits.maxTargetLength = maxTargetLength
-        limits.maxFieldCount = maxFieldCount
-        return limits
-    }
-
     /// Answers the requests on one connection in order, until it closes.
     func serve(
         _ connection: TCPConnection, id: Int, in connections: HTTPServerConnections, date: HTTPDate
     ) async throws {
-        var received = ReceiveBuffer(capacity: 4096)
+        let reader = HTTPConnectionReader(connection: connection, server: self)
         var responses = ResponseBuffer(capacity: 4096)
-        var framer = HTTPRequestFramer(limits: parserLimits)
-        // Reused for every request's fields: once the handler has let go of a request,
-        // its field storage is this connection's again.
-        var fields = HTTPFields()
-        var request: HTTPRequest?
-        var head: HTTPRequestHeadParser.Head?
-        var body: [UInt8] = []
-        var headDeadline: ContinuousClock.Instant?
-        while true {
-            var bodyTooLarge = false
-            let (event, consumed) = framer.decode(received.unread) { bytes in
-                if body.count + bytes.count > maxBodySize {
-                    bodyTooLarge = true
-                } else {
-                    body.append(contentsOf: bytes)
-                }
-            }
-            if bodyTooLarge { return try await refuse(.contentTooLarge, on: connection, sending: &responses) }
-            switch event {
-            case .head(let parsed):
-                request = makeRequest(parsed, framer.fields, in: received.unread, reusing: &fields)
-                received.consume(consumed)
-                head = parsed
-                headDeadline = nil
-                if case .length(let length) = parsed.framing, length > maxBodySize {
-                    return try await refuse(.contentTooLarge, on: connection, sending: &responses)
-                }
-                if parsed.expectsContinue, parsed.framing != .none {
-                    responses.append("HTTP/1.1 100 Continue\r\n\r\n")
-                    try await send(&responses, on: connection)
-                }
-            case .end:
-                received.consume(consumed)
-                guard let parsed = head, let current = request else { return }
-                request = nil
-                head = nil
-                let response = try await handler(current, body)
-                body = []
-                let closing = !parsed.keepAlive || connections.isStopping
-                responses.appendHead(
-                    status: response.status, fields: response.headerFields, contentLength: response.body.count,
-                    date: date, closing: closing)
-                if parsed.method != .head { responses.append(response.body) }
+        do {
+            while let (head, request) = try await reader.nextRequest(beginning: { connections.set(id, .inRequest) }) {
+                let response = try await respond(to: request, head, reading: reader)
+                let closing = try await mustClose(after: head, reader, stopping: connections.isStopping)
+                try await send(
+                    response, for: head, closing: closing, into: &responses, date: date, on: connection,
+                    moreRequestsRead: reader.hasBufferedBytes)
                 if closing {
-                    try await send(&responses, on: connection)
+                    // A body left unread is still arriving: linger, so the answer is not reset away.
+                    if case .ended = reader.body {} else { try await lingeringClose(connection) }
                     return
                 }
-                // More pipelined requests read already: answer them all, then send.
-                if received.unread.isEmpty {
-                    try await send(&responses, on: connection)
-                    connections.set(id, .waitingForRequest)
-                }
-            case .needMore:
-                received.consume(consumed)
-                if !responses.bytes.isEmpty { try await send(&responses, on: connection) }
-                let between = framer.isBetweenRequests && received.unread.isEmpty
-                let timeout: Duration
-                if between {
-                    timeout = idleTimeout
-                } else if head == nil {
-                    // A head on its way: one deadline for all of it (slowloris).
-                    let deadline = headDeadline ?? .now + headTimeout
-                    headDeadline = deadline
-                    timeout = deadline - .now
-                } else {
-                    timeout = bodyTimeout
-                }
-                guard let space = received.spaceToRead(maxCapacity: maxHeaderSize + 4096) else {
-                    return try await refuse(.requestHeaderFieldsTooLarge, on: connection, sending: &responses)
-                }
-                let count: Int
-                do {
-                    count = try await connection.read(into: space, timeout: timeout > .zero ? timeout : .nanoseconds(1))
-                } catch let error as TorusError where error.reason == .timedOut {
-                    // Nothing begun: a quiet close. A request begun: 408, then close.
-                    if between { return }
-                    return try await refuse(.requestTimeout, on: connection, sending: &responses)
-                }
-                if count == 0 { return }
-                received.didRead(count)
-                if between { connections.set(id, .inRequest) }
-            case .failed(let error):
-                return try await refuse(error.status, on: connection, sending: &responses)
+                if !reader.hasBufferedBytes { connections.set(id, .waitingForRequest) }
             }
+        } catch let error as HTTPRequestError {
+            try await refuse(error.status, on: connection, sending: &responses)
         }
     }
 
-    /// The request `head` and its `fields` describe, its fields put in `storage` (emptied
-    /// first, its capacity kept).
-    private func makeRequest(
-        _ head: HTTPRequestHeadParser.Head, _ lines: [HTTPRequestHeadParser.FieldLine],
-        in bytes: UnsafeRawBufferPointer, reusing storage: inout HTTPFields
-    ) -> HTTPRequest {
-        storage.removeAll(keepingCapacity: true)
-        for line in lines {
-            // The parser checked the name is a token: it is a valid field name.
-            guard let name = HTTPField.Name(String(decoding: bytes[line.name], as: UTF8.self)) else { continue }
-            storage.append(HTTPField(name: name, lenientValue: bytes[line.value]))
+    /// The handler's response to `request`.
+    private func respond(
+        to request: HTTPRequest, _ head: HTTPRequestHeadParser.Head, reading reader: HTTPConnectionReader
+    ) async throws -> HTTPServerResponse {
+        let body = HTTPRequestBody(reader: reader, limit: maxBodySize)
+        switch responder {
+        case .collected(let handler):
+            // Refused before a `100 Continue` would invite it.
+            if case .length(let length) = head.framing, length > maxBodySize {
+                throw HTTPRequestError.bodyTooLarge(limit: maxBodySize)
+            }
+            return try await handler(request, try await body.collect())
+        case .streaming(let handler):
+            return try await handler(request, body)
         }
-        let target = String(decoding: bytes[head.target], as: UTF8.self)
-        let host = head.host.map { String(decoding: bytes[$0], as: UTF8.self) }
-        guard let schemeEnd = target.range(of: "://"), target.first != "/" else {
-            return HTTPRequest(method: head.method, scheme: nil, authority: host, path: target, headerFields: storage)
-        }
-        // Absolute form (RFC 9112 section 3.2.2): its authority replaces Host.
-        let rest = target[schemeEnd.upperBound...]
-        let pathStart = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        let path = rest[pathStart...]
-        return HTTPRequest(
-            method: head.method, scheme: String(target[..<schemeEnd.lowerBound]),
-            authority: String(rest[..<pathStart]), path: path.first == "/" ? String(path) : "/" + path,
-            headerFields: storage)
     }
+
+    /// Whether the connection ends after this response: the client or a stop asks, or
+    /// the handler left a body unread that cannot be skipped (one the client has not sent,
+    /// waiting for `100 Continue`, or more than ``maxBodySize`` of it).
+    private func mustClose(
+        after head: HTTPRequestHeadParser.Head, _ reader: HTTPConnectionReader, stopping: Bool
+    ) async throws -> Bool {
+        // HTTP/1.0 has no chunked coding: its connection delimits a streamed body.
+        if !head.keepAlive || stopping || head.isHTTP10 { return true }
+        switch reader.body {
+        case .ended: return false
+        case .unread(expectsContinue: true): return true
+        case .unread, .reading: return try await !reader.skipRestOfBody(limit: maxBodySize)
+        }
+    }
+
+    /// Encodes `response` after the responses waiting in `responses`, and sends them
+    /// unless `moreRequestsRead` (pipelined requests' answers go out together); a streamed
+    /// or file body is sent at once, after its head.
+    private func send(
+        _ response: HTTPServerResponse, for head: HTTPRequestHeadParser.Head, closing: Bool,
+        into responses: inout ResponseBuffer, date: HTTPDate, on connection: TCPConnection, moreRequestsRead: Bool
+    ) async throws {
+        // No body for HEAD, nor for 1xx, 204 and 304 (RFC 9110 section 6.4.1).
+        let code = response.status.code
+        let bodiless = head.method == .head || code < 200 || code == 204 || code == 304
+        // Without a length: chunked on HTTP/1.1, delimited by the close on HTTP/1.0.
+        let chunks = !head.isHTTP10
+        func appendHead(length: Int?) {
+            let framing: ResponseBuffer.Framing =
+                code < 200 || code == 204 ? .none : length.map { .length($0) } ?? (chunks ? .chunked : .none)
+            responses.appendHead(
+                status: response.status, fields: response.headerFields, framing: framing, date: date, closing: closing)
+        }
+        switch response.content {
+        case .bytes(let bytes):
+            appendHead(length: bytes.count)
+            if !bodiless { responses.append(bytes) }
+            if closing || !moreRequestsRead { try await flush(&responses, to: connection) }
+        case .stream(let length, let produce):
+            appendHead(length: length)
+            try await flush(&responses, to: connection)
+            if bodiless { return }
+            let writer = HTTPBodyWriter(connection: connection, chunked: length == nil && chunks, timeout: sendTimeout)
+            try await produce(writer)
+            if let length, writer.written != length {
+                // The framing promised is broken: the client must not read on.
+                throw StreamLengthMismatch(declared: length, written: writer.written)
+            }
+            if writer.chunked { try await connection.write(Self.lastChunk, timeout: sendTimeout) }
+        case .file(let path, let offset, let length):
+            let file = try await File.open(path, .readOnly, on: connection.loop)
+            do {
+                let size = try await file.stat().size
+                let count = max(0, min(length ?? .max, size - offset))
+                appendHead(length: Int(count))
+                try await flush(&responses, to: connection)
+                if !bodiless { try await copy(count, from: file, at: offset, to: connection) }
+            } catch {
+                try? await file.close()
+                throw error
+            }
+            try await file.close()
+        }
+    }
+
+    /// Sends `count` bytes of `file` from `offset` through one 64 KiB window.
+    private func copy(_ count: Int64, from file: File, at offset: Int64, to connection: TCPConnection) async throws {
+        let window = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 4096)
+        defer { window.deallocate() }
+        var sent: Int64 = 0
+        while sent < count {
+            let wanted = Int(min(Int64(window.count), count - sent))
+            let read = try await file.read(
+                into: UnsafeMutableRawBufferPointer(rebasing: window[..<wanted]), at: offset + sent)
+            // The file shrank under us: the length promised cannot be met.
+            if read == 0 { throw StreamLengthMismatch(declared: Int(count), written: Int(sent)) }
+            try await connection.write(UnsafeRawBufferPointer(rebasing: window[..<read]), timeout: sendTimeout)
+            sent += Int64(read)
+        }
+    }
+
+    /// A streamed body that did not have the length its response declared.
+    struct StreamLengthMismatch: Error {
+        var declared: Int
+        var written: Int
+    }
+
+    private static let lastChunk = Array("0\r\n\r\n".utf8)
 
     /// Sends what is in `responses` and empties it.
-    private func send(_ responses: inout ResponseBuffer, on connection: TCPConnection) async throws {
+    private func flush(_ responses: inout ResponseBuffer, to connection: TCPConnection) async throws {
+        guard responses.count > 0 else { return }
         try await connection.write(responses.bytes, timeout: sendTimeout)
         responses.removeAll()
     }
 
     /// Answers `status` with `Connection: close` after any responses already encoded,
-    /// then closes the way nginx's lingering close does: the rest of the request may still
-    /// be on its way, and closing with unread bytes would reset the connection, which can
-    /// discard the answer before the client reads it. So the server half-closes and
-    /// drains (up to ``maxBodySize`` more bytes, for at most 5 seconds in all) before the
-    /// caller closes.
+    /// then closes lingering (the rest of the request may still be on its way).
     private func refuse(
         _ status: HTTPResponse.Status, on connection: TCPConnection, sending responses: inout ResponseBuffer
     ) async throws {
@@ -151,7 +150,15 @@ extension HTTPServer {
         responses.append(" ")
         responses.append(status.reasonPhrase)
         responses.append("\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        try await send(&responses, on: connection)
+        try await flush(&responses, to: connection)
+        try await lingeringClose(connection)
+    }
+
+    /// Half-closes `connection` and reads what the client still sends (up to
+    /// ``maxBodySize`` bytes, for at most 5 seconds in all), so that closing with unread
+    /// bytes does not reset the connection and discard the last answer before the client
+    /// reads it (as nginx's lingering close does).
+    private func lingeringClose(_ connection: TCPConnection) async throws {
         try connection.shutdown(.write)
         let deadline = ContinuousClock.now + .seconds(5)
         var drained = 0

@@ -28,8 +28,12 @@ import Torus
 ///
 /// Either way `serve()` returns once every connection is closed and the listener too.
 public struct HTTPServer: Sendable {
-    /// Answers one request: its head (method, path, authority, fields) and body.
+    /// Answers one request: its head (method, path, authority, fields) and its whole body
+    /// (at most ``maxBodySize`` bytes: a larger one is answered 413 without a call).
     public typealias Handler = @Sendable (HTTPRequest, [UInt8]) async throws -> HTTPServerResponse
+    /// Answers one request whose body it reads as it arrives (``HTTPRequestBody``): for
+    /// uploads larger than memory should hold, or a route with its own body limit.
+    public typealias StreamingHandler = @Sendable (HTTPRequest, HTTPRequestBody) async throws -> HTTPServerResponse
 
     /// Where connections come from.
     public let listener: TCPListener
@@ -40,8 +44,10 @@ public struct HTTPServer: Sendable {
     public var maxTargetLength = 8 * 1024
     /// The most header fields in a request (431 beyond): 100 by default.
     public var maxFieldCount = 100
-    /// The largest request body, in bytes: a server holds each body in memory, so a
-    /// larger one (announced by Content-Length, or grown chunk by chunk) is answered 413.
+    /// The largest request body, in bytes, for a ``Handler`` (which gets the body whole,
+    /// in memory: a larger one, announced by Content-Length or grown chunk by chunk, is
+    /// answered 413) and by default for ``HTTPRequestBody/collect(upTo:)``; also the most
+    /// of a body a ``StreamingHandler`` left unread that is skipped to keep the connection.
     public var maxBodySize = 1024 * 1024
     /// How long a client may take to send a whole request head, from its first byte
     /// (408 after): 10 seconds by default. A per-read timeout would not stop a client
@@ -64,12 +70,30 @@ public struct HTTPServer: Sendable {
     /// answers in well under a second, and well inside the time process managers wait
     /// after SIGTERM before they kill (Kubernetes 30 s, systemd 90 s).
     public var gracePeriod: Duration = .seconds(10)
-    let handler: Handler
+    /// How requests are answered.
+    enum Responder: Sendable {
+        case collected(Handler)
+        case streaming(StreamingHandler)
+    }
 
-    /// A server for the connections `listener` accepts, answered by `handler`.
+    let responder: Responder
+
+    /// A server for the connections `listener` accepts, answered by `handler` with each
+    /// request's whole body.
     public init(listener: TCPListener, handler: @escaping Handler) {
+        self.init(listener: listener, responder: .collected(handler))
+    }
+
+    private init(listener: TCPListener, responder: Responder) {
         self.listener = listener
-        self.handler = handler
+        self.responder = responder
+    }
+
+    /// A server for the connections `listener` accepts, answered by `handler`, which reads
+    /// each request's body as it arrives (a static function rather than an initializer,
+    /// so that a trailing closure picks one unambiguously).
+    public static func streaming(listener: TCPListener, handler: @escaping StreamingHandler) -> HTTPServer {
+        HTTPServer(listener: listener, responder: .streaming(handler))
     }
 
     /// Serves until ``stop()`` (gracefully) or the task's cancellation (at once); each

@@ -79,11 +79,19 @@ struct ResponseBuffer: ~Copyable {
         count += digits
     }
 
+    /// How a response's body is delimited.
+    enum Framing {
+        /// No body and no Content-Length (1xx, 204).
+        case none
+        case length(Int)
+        case chunked
+    }
+
     /// A response head: the status line, the handler's fields but the ones that frame
-    /// the message or steer the connection (the server's own), then Content-Length,
+    /// the message or steer the connection (the server's own), then the framing field,
     /// Date and, when `closing`, `Connection: close`.
     mutating func appendHead(
-        status: HTTPResponse.Status, fields: HTTPFields, contentLength: Int, date: HTTPDate, closing: Bool
+        status: HTTPResponse.Status, fields: HTTPFields, framing: Framing, date: HTTPDate, closing: Bool
     ) {
         append("HTTP/1.1 ")
         appendDecimal(status.code)
@@ -102,9 +110,16 @@ struct ResponseBuffer: ~Copyable {
             append(field.value)
             append("\r\n")
         }
-        append("Content-Length: ")
-        appendDecimal(contentLength)
-        append("\r\n")
+        switch framing {
+        case .none:
+            break
+        case .length(let length):
+            append("Content-Length: ")
+            appendDecimal(length)
+            append("\r\n")
+        case .chunked:
+            append("Transfer-Encoding: chunked\r\n")
+        }
         if !hasDate { date.withCurrentField { append($0) } }
         if closing { append("Connection: close\r\n") }
         append("\r\n")

@@ -42,7 +42,7 @@ import Testing
 
     /// Each refusal, with the error (and so the status) it gets.
     @Test(arguments: [
-        ("GET / HTTP/1.1\nHost: h\r\n\r\n", HTTPRequestHeadError.malformed(.lineEnding)),
+        ("GET / HTTP/1.1\nHost: h\r\n\r\n", HTTPRequestError.malformed(.lineEnding)),
         ("GET / HTTP/1.1\r\nHost: h\n\r\n", .malformed(.lineEnding)),
         ("GET  / HTTP/1.1\r\nHost: h\r\n\r\n", .malformed(.requestLine)),
         ("GET / HTTP/1.1 \r\nHost: h\r\n\r\n", .malformed(.requestLine)),
@@ -85,7 +85,7 @@ import Testing
             .malformed(.trailer)
         ),
     ])
-    func refusals(_ input: String, _ expected: HTTPRequestHeadError) throws {
+    func refusals(_ input: String, _ expected: HTTPRequestError) throws {
         let outcome = HTTPRequestDifferential.decode([Array(input.utf8)[...]])
         #expect(outcome.failed)
         #expect(outcome.ended.isEmpty)
@@ -106,11 +106,11 @@ import Testing
         #expect(firstFailure(bigField, limits) == .headTooLarge)
         let manyFields = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
         #expect(firstFailure(manyFields, limits) == .headTooLarge)
-        #expect(HTTPRequestHeadError.targetTooLong.status == .uriTooLong)
-        #expect(HTTPRequestHeadError.headTooLarge.status == .requestHeaderFieldsTooLarge)
-        #expect(HTTPRequestHeadError.unknownMethod.status == .notImplemented)
-        #expect(HTTPRequestHeadError.unsupportedVersion.status == .httpVersionNotSupported)
-        #expect(HTTPRequestHeadError.malformed(.host).status == .badRequest)
+        #expect(HTTPRequestError.targetTooLong.status == .uriTooLong)
+        #expect(HTTPRequestError.headTooLarge.status == .requestHeaderFieldsTooLarge)
+        #expect(HTTPRequestError.unknownMethod.status == .notImplemented)
+        #expect(HTTPRequestError.unsupportedVersion.status == .httpVersionNotSupported)
+        #expect(HTTPRequestError.malformed(.host).status == .badRequest)
     }
 
     /// 100 pipelined requests in one read come out in order, and every split of a
@@ -165,7 +165,7 @@ private struct ParseFailure: Error {
 /// The error the framer fails `input` with, if it does.
 private func firstFailure(
     _ input: String, _ limits: HTTPRequestHeadParser.Limits = .init()
-) -> HTTPRequestHeadError? {
+) -> HTTPRequestError? {
     var framer = HTTPRequestFramer(limits: limits)
     var bytes = Array(input.utf8)[...]
     while true {

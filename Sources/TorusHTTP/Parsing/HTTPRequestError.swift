@@ -1,8 +1,9 @@
 import HTTPTypes
 
-/// Why a request head cannot be served, and the status the server answers it with
-/// before closing the connection (RFC 9112; RFC 6585 for 431).
-public enum HTTPRequestHeadError: Error, Hashable, Sendable {
+/// Why a request cannot be served, and the status the server answers it with before
+/// closing the connection (RFC 9112; RFC 6585 for 431). A handler reading a streamed
+/// body sees these too (``HTTPRequestBody``): rethrown, the server answers them.
+public enum HTTPRequestError: Error, Hashable, Sendable {
     /// Not an HTTP/1.x request: a malformed request line, field line or framing (400).
     case malformed(Problem)
     /// The request target is longer than the server's limit (414).
@@ -16,6 +17,11 @@ public enum HTTPRequestHeadError: Error, Hashable, Sendable {
     case unsupportedTransferCoding
     /// An HTTP version other than 1.0 and 1.1 (505).
     case unsupportedVersion
+    /// The body is larger than the limit it is read with (413).
+    case bodyTooLarge(limit: Int)
+    /// The client took longer than the server's timeout to send the head or a part of
+    /// the body (408).
+    case timedOut
 
     /// What exactly is malformed; logged, never sent.
     public enum Problem: String, Hashable, Sendable {
@@ -32,6 +38,7 @@ public enum HTTPRequestHeadError: Error, Hashable, Sendable {
         case chunkSize = "malformed chunk size or extension"
         case chunkEnd = "a chunk not followed by CRLF"
         case trailer = "malformed trailer field"
+        case truncatedBody = "the connection ended inside the body"
     }
 
     /// The status the server answers with.
@@ -42,6 +49,8 @@ public enum HTTPRequestHeadError: Error, Hashable, Sendable {
         case .headTooLarge: .requestHeaderFieldsTooLarge
         case .unknownMethod, .unsupportedTransferCoding: .notImplemented
         case .unsupportedVersion: .httpVersionNotSupported
+        case .bodyTooLarge: .contentTooLarge
+        case .timedOut: .requestTimeout
         }
     }
 }
