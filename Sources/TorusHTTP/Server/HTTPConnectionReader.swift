@@ -24,9 +24,9 @@ final class HTTPConnectionReader: @unchecked Sendable {
     private let server: HTTPServer
     private var received: ReceiveBuffer
     private var framer: HTTPRequestFramer
-    /// Reused for every request's fields: once the handler has let go of a request, its
-    /// field storage is this reader's again.
-    private var fields = HTTPFields()
+    /// Reused for every request: once the handler has let go of the last one, its
+    /// storage (and its fields') is this reader's again, so a request costs no allocation.
+    private var request = HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/")
     private(set) var body = BodyState.ended
     /// Bytes of the current body read so far.
     private(set) var bodyBytesRead = 0
@@ -157,27 +157,31 @@ final class HTTPConnectionReader: @unchecked Sendable {
         return count > 0
     }
 
-    /// The request `head` describes; its fields go into the reused storage.
+    /// The request `head` describes, made in the reused storage.
     private func makeRequest(_ head: HTTPRequestHeadParser.Head) -> HTTPRequest {
         let bytes = received.unread
-        fields.removeAll(keepingCapacity: true)
+        request.headerFields.removeAll(keepingCapacity: true)
         for line in framer.fields {
             // The parser checked the name is a token: it is a valid field name.
             guard let name = HTTPField.Name(String(decoding: bytes[line.name], as: UTF8.self)) else { continue }
-            fields.append(HTTPField(name: name, lenientValue: bytes[line.value]))
+            request.headerFields.append(HTTPField(name: name, lenientValue: bytes[line.value]))
         }
-        let target = String(decoding: bytes[head.target], as: UTF8.self)
-        let host = head.host.map { String(decoding: bytes[$0], as: UTF8.self) }
-        guard let schemeEnd = target.range(of: "://"), target.first != "/" else {
-            return HTTPRequest(method: head.method, scheme: nil, authority: host, path: target, headerFields: fields)
+        request.method = head.method
+        let target = bytes[head.target]
+        if target.first != UInt8(ascii: "/"), let colon = target.firstIndex(of: HTTPBytes.colon) {
+            // Absolute form (RFC 9112 section 3.2.2; the parser checked `scheme://`): its
+            // authority replaces Host.
+            let rest = target[(colon + 3)...]
+            let pathStart = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
+            let path = String(decoding: rest[pathStart...], as: UTF8.self)
+            request.scheme = String(decoding: target[..<colon], as: UTF8.self)
+            request.authority = String(decoding: rest[..<pathStart], as: UTF8.self)
+            request.path = path.first == "/" ? path : "/" + path
+        } else {
+            request.scheme = nil
+            request.authority = head.host.map { String(decoding: bytes[$0], as: UTF8.self) }
+            request.path = String(decoding: target, as: UTF8.self)
         }
-        // Absolute form (RFC 9112 section 3.2.2): its authority replaces Host.
-        let rest = target[schemeEnd.upperBound...]
-        let pathStart = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        let path = rest[pathStart...]
-        return HTTPRequest(
-            method: head.method, scheme: String(target[..<schemeEnd.lowerBound]),
-            authority: String(rest[..<pathStart]), path: path.first == "/" ? String(path) : "/" + path,
-            headerFields: fields)
+        return request
     }
 }

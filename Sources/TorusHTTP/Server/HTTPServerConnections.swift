@@ -19,9 +19,13 @@ final class HTTPServerConnections: @unchecked Sendable {
         case inRequest
     }
 
-    private struct Served {
+    /// A class, so that a phase change (two per request) writes the entry, not the
+    /// dictionary: a dictionary value written in place still cost two allocations a time.
+    private final class Served {
         let connection: TCPConnection
         var phase = Phase.waitingForRequest
+
+        init(connection: TCPConnection) { self.connection = connection }
     }
 
     private let loop: EventLoop
@@ -54,7 +58,7 @@ final class HTTPServerConnections: @unchecked Sendable {
     /// Records where connection `id` stands.
     func set(_ id: Int, _ phase: Phase) {
         assert(loop.isCurrent)
-        served[id]?.phase = phase
+        if let entry = served[id] { entry.phase = phase }
     }
 
     /// Forgets connection `id` (its task is done with it).
