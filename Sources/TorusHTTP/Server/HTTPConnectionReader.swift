@@ -3,7 +3,7 @@ import Torus
 
 /// One served connection's reading side: request heads and bodies parsed in place from a
 /// reused ``ReceiveBuffer`` by an ``HTTPRequestFramer``, read from the connection as
-/// needed under the server's timeouts. The server reads heads; a handler reads its
+/// needed, each wait armed on the connection's entry for the server's sweep to end. The server reads heads; a handler reads its
 /// request's body through ``HTTPRequestBody``, which asks this reader.
 ///
 /// `@unchecked Sendable`: loop-confined. It belongs to one connection's task, on its
@@ -21,6 +21,8 @@ final class HTTPConnectionReader: @unchecked Sendable {
     }
 
     let connection: TCPConnection
+    /// Its entry in the server's set: where it stands, its deadlines.
+    let entry: HTTPServerConnections.Entry
     private let server: HTTPServer
     private var received: ReceiveBuffer
     private var framer: HTTPRequestFramer
@@ -31,8 +33,9 @@ final class HTTPConnectionReader: @unchecked Sendable {
     /// Bytes of the current body read so far.
     private(set) var bodyBytesRead = 0
 
-    init(connection: TCPConnection, server: HTTPServer) {
-        self.connection = connection
+    init(_ entry: HTTPServerConnections.Entry, server: HTTPServer) {
+        self.entry = entry
+        connection = entry.connection
         self.server = server
         received = ReceiveBuffer(capacity: 4096)
         var limits = HTTPRequestHeadParser.Limits()
@@ -46,13 +49,13 @@ final class HTTPConnectionReader: @unchecked Sendable {
     var hasBufferedBytes: Bool { !received.unread.isEmpty }
 
     /// Reads the next request's head. Returns nil when the client closes, or stays idle
-    /// past ``HTTPServer/idleTimeout``, before sending a byte of one; calls `beginning`
-    /// when its first byte arrives.
+    /// past ``HTTPServer/idleTimeout``, before sending a byte of one; marks the
+    /// connection in a request when its first byte arrives.
     /// - Throws: ``HTTPRequestError`` for a head the server refuses (`.timedOut` past
     ///   ``HTTPServer/headTimeout``); connection errors.
-    func nextRequest(beginning: () -> Void) async throws -> (HTTPRequestHeadParser.Head, HTTPRequest)? {
+    func nextRequest() async throws -> (HTTPRequestHeadParser.Head, HTTPRequest)? {
         precondition(connection.loop.isCurrent)
-        var deadline: ContinuousClock.Instant?
+        var headDeadline: ContinuousClock.Instant?
         while true {
             let (event, consumed) = framer.decode(received.unread) { _ in }
             switch event {
@@ -70,21 +73,16 @@ final class HTTPConnectionReader: @unchecked Sendable {
             case .needMore:
                 received.consume(consumed)
                 let idle = received.unread.isEmpty
-                let timeout: Duration
                 if idle {
-                    timeout = server.idleTimeout
+                    entry.arm(.idle, until: .now + server.idleTimeout)
                 } else {
                     // One deadline for the whole head (slowloris).
-                    let due = deadline ?? .now + server.headTimeout
-                    deadline = due
-                    timeout = due - .now
+                    let due = headDeadline ?? .now + server.headTimeout
+                    headDeadline = due
+                    entry.arm(.request, until: due)
                 }
-                do {
-                    guard try await read(timeout: timeout) else { return nil }
-                } catch HTTPRequestError.timedOut where idle {
-                    return nil
-                }
-                if idle { beginning() }
+                guard try await read() else { return nil }
+                if idle { entry.phase = .inRequest }
             }
         }
     }
@@ -123,9 +121,8 @@ final class HTTPConnectionReader: @unchecked Sendable {
                 preconditionFailure("a head inside a body")
             case .needMore:
                 if !chunk.isEmpty { return chunk }
-                guard try await read(timeout: server.bodyTimeout) else {
-                    throw HTTPRequestError.malformed(.truncatedBody)
-                }
+                entry.arm(.request, until: .now + server.bodyTimeout)
+                guard try await read() else { throw HTTPRequestError.malformed(.truncatedBody) }
             }
         }
     }
@@ -142,17 +139,16 @@ final class HTTPConnectionReader: @unchecked Sendable {
         return true
     }
 
-    /// Reads once more into the buffer; false at end of stream.
-    private func read(timeout: Duration) async throws -> Bool {
+    /// Reads once more into the buffer, within the wait armed on the entry; false at
+    /// end of stream, or when an idle wait ran out (the sweep shut the connection down).
+    /// - Throws: ``HTTPRequestError/timedOut`` when a request's wait ran out.
+    private func read() async throws -> Bool {
         guard let space = received.spaceToRead(maxCapacity: server.maxHeaderSize + 4096) else {
             throw HTTPRequestError.headTooLarge
         }
-        let count: Int
-        do {
-            count = try await connection.read(into: space, timeout: timeout > .zero ? timeout : .nanoseconds(1))
-        } catch let error as TorusError where error.reason == .timedOut {
-            throw HTTPRequestError.timedOut
-        }
+        let count = try await connection.read(into: space)
+        entry.disarm()
+        if count == 0, entry.expired == .request { throw HTTPRequestError.timedOut }
         received.didRead(count)
         return count > 0
     }

@@ -3,27 +3,27 @@ import Torus
 
 extension HTTPServer {
     /// Answers the requests on one connection in order, until it closes.
-    func serve(
-        _ connection: TCPConnection, id: Int, in connections: HTTPServerConnections, date: HTTPDate
-    ) async throws {
-        let reader = HTTPConnectionReader(connection: connection, server: self)
+    func serve(_ entry: HTTPServerConnections.Entry, in connections: HTTPServerConnections, date: HTTPDate) async throws
+    {
+        let connection = entry.connection
+        let reader = HTTPConnectionReader(entry, server: self)
         var responses = ResponseBuffer(capacity: 4096)
         do {
-            while let (head, request) = try await reader.nextRequest(beginning: { connections.set(id, .inRequest) }) {
+            while let (head, request) = try await reader.nextRequest() {
                 let response = try await respond(to: request, head, reading: reader)
                 let closing = try await mustClose(after: head, reader, stopping: connections.isStopping)
                 try await send(
-                    response, for: head, closing: closing, into: &responses, date: date, on: connection,
+                    response, for: head, closing: closing, into: &responses, date: date, on: entry,
                     moreRequestsRead: reader.hasBufferedBytes)
                 if closing {
                     // A body left unread is still arriving: linger, so the answer is not reset away.
                     if case .ended = reader.body {} else { try await lingeringClose(connection) }
                     return
                 }
-                if !reader.hasBufferedBytes { connections.set(id, .waitingForRequest) }
+                if !reader.hasBufferedBytes { entry.phase = .waitingForRequest }
             }
         } catch let error as HTTPRequestError {
-            try await refuse(error.status, on: connection, sending: &responses)
+            try await refuse(error.status, on: entry, sending: &responses)
         }
     }
 
@@ -64,8 +64,10 @@ extension HTTPServer {
     /// or file body is sent at once, after its head.
     private func send(
         _ response: HTTPServerResponse, for head: HTTPRequestHeadParser.Head, closing: Bool,
-        into responses: inout ResponseBuffer, date: HTTPDate, on connection: TCPConnection, moreRequestsRead: Bool
+        into responses: inout ResponseBuffer, date: HTTPDate, on entry: HTTPServerConnections.Entry,
+        moreRequestsRead: Bool
     ) async throws {
+        let connection = entry.connection
         // No body for HEAD, nor for 1xx, 204 and 304 (RFC 9110 section 6.4.1).
         let code = response.status.code
         let bodiless = head.method == .head || code < 200 || code == 204 || code == 304
@@ -81,10 +83,10 @@ extension HTTPServer {
         case .bytes(let bytes):
             appendHead(length: bytes.count)
             if !bodiless { responses.append(bytes) }
-            if closing || !moreRequestsRead { try await flush(&responses, to: connection) }
+            if closing || !moreRequestsRead { try await flush(&responses, to: entry) }
         case .stream(let length, let produce):
             appendHead(length: length)
-            try await flush(&responses, to: connection)
+            try await flush(&responses, to: entry)
             if bodiless { return }
             let writer = HTTPBodyWriter(connection: connection, chunked: length == nil && chunks, timeout: sendTimeout)
             try await produce(writer)
@@ -99,7 +101,7 @@ extension HTTPServer {
                 let size = try await file.stat().size
                 let count = max(0, min(length ?? .max, size - offset))
                 appendHead(length: Int(count))
-                try await flush(&responses, to: connection)
+                try await flush(&responses, to: entry)
                 if !bodiless { try await copy(count, from: file, at: offset, to: connection) }
             } catch {
                 try? await file.close()
@@ -133,25 +135,28 @@ extension HTTPServer {
 
     private static let lastChunk = Array("0\r\n\r\n".utf8)
 
-    /// Sends what is in `responses` and empties it.
-    private func flush(_ responses: inout ResponseBuffer, to connection: TCPConnection) async throws {
+    /// Sends what is in `responses` and empties it, within ``sendTimeout`` (armed for
+    /// the sweep: no timeout per send).
+    private func flush(_ responses: inout ResponseBuffer, to entry: HTTPServerConnections.Entry) async throws {
         guard responses.count > 0 else { return }
-        try await connection.write(responses.bytes, timeout: sendTimeout)
+        entry.arm(.send, until: .now + sendTimeout)
+        try await entry.connection.write(responses.bytes)
+        entry.disarm()
         responses.removeAll()
     }
 
     /// Answers `status` with `Connection: close` after any responses already encoded,
     /// then closes lingering (the rest of the request may still be on its way).
     private func refuse(
-        _ status: HTTPResponse.Status, on connection: TCPConnection, sending responses: inout ResponseBuffer
+        _ status: HTTPResponse.Status, on entry: HTTPServerConnections.Entry, sending responses: inout ResponseBuffer
     ) async throws {
         responses.append("HTTP/1.1 ")
         responses.appendDecimal(status.code)
         responses.append(" ")
         responses.append(status.reasonPhrase)
         responses.append("\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        try await flush(&responses, to: connection)
-        try await lingeringClose(connection)
+        try await flush(&responses, to: entry)
+        try await lingeringClose(entry.connection)
     }
 
     /// Half-closes `connection` and reads what the client still sends (up to

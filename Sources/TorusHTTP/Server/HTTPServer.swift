@@ -105,16 +105,18 @@ public struct HTTPServer: Sendable {
         let date = HTTPDate()
         do {
             try await withThrowingDiscardingTaskGroup { group in
+                let interval = sweepInterval
+                group.addTask { await connections.sweep(every: interval) }
                 var accepted = listener.connections.makeAsyncIterator()
                 // At the connection limit accepting pauses (the kernel queues new clients
                 // in the listen backlog) until one leaves or the server stops.
                 while await connections.waitForRoom(below: maxConnections, unlessClosed: listener),
                     let connection = try await accepted.next()
                 {
-                    let id = connections.add(connection)
+                    let (id, entry) = connections.add(connection)
                     group.addTask {
                         // One client's trouble (a bad request, a reset) ends only its connection.
-                        try? await serve(connection, id: id, in: connections, date: date)
+                        try? await serve(entry, in: connections, date: date)
                         connections.remove(id)
                         try? await connection.close()
                     }
@@ -126,6 +128,12 @@ public struct HTTPServer: Sendable {
             }
         } catch is CancellationError {}
         try? await listener.close()
+    }
+
+    /// How often the timeouts are checked: a quarter of the shortest, between 10 ms and
+    /// 1 s (so a timeout ends at most a quarter, or a second, late).
+    var sweepInterval: Duration {
+        min(max(min(headTimeout, idleTimeout, bodyTimeout, sendTimeout) / 4, .milliseconds(10)), .seconds(1))
     }
 
     /// Stops ``serve()`` gracefully: closes the listener, so no connection is accepted
