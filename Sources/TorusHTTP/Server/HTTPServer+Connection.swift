@@ -8,6 +8,15 @@ extension HTTPServer {
         let connection = entry.connection
         let reader = HTTPConnectionReader(entry, server: self)
         var responses = ResponseBuffer(capacity: 4096)
+        defer {
+            // A request's timeout is logged with its 408, as a refusal.
+            if let expired = entry.expired, expired != .request {
+                let waitingFor = expired == .idle ? "a request" : "the client to read"
+                logger.debug(
+                    "closed a connection at its timeout",
+                    metadata: ["waiting for": "\(waitingFor)", "peer": "\(peer(of: connection))"])
+            }
+        }
         do {
             while let (head, request) = try await reader.nextRequest() {
                 let response = try await respond(to: request, head, reading: reader)
@@ -23,8 +32,17 @@ extension HTTPServer {
                 if !reader.hasBufferedBytes { entry.phase = .waitingForRequest }
             }
         } catch let error as HTTPRequestError {
+            logger.debug(
+                "refused a request",
+                metadata: ["status": "\(error.status.code)", "why": "\(error)", "peer": "\(peer(of: connection))"])
             try await refuse(error.status, on: entry, sending: &responses)
         }
+
+    }
+
+    /// The client's address, for the log.
+    private func peer(of connection: TCPConnection) -> String {
+        (try? connection.remoteAddress).map { "\($0)" } ?? "unknown"
     }
 
     /// The handler's response to `request`.

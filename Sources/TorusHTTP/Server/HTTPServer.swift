@@ -1,4 +1,5 @@
 import HTTPTypes
+import Logging
 import Torus
 
 /// An HTTP/1.1 server on a ``Torus/TCPListener``: every request, read in full, goes to a
@@ -61,6 +62,9 @@ public struct HTTPServer: Sendable {
     /// How long each send of a response may wait for a client that does not read before
     /// the connection is closed: 30 seconds.
     public var sendTimeout: Duration = .seconds(30)
+    /// Where the server says, at debug level and once per event, which request it refused
+    /// and why, and which connection it closed at a timeout (`torus.http.server`).
+    public var logger = Logger(label: "torus.http.server")
     /// The most connections served at once: 10,000 by default. At the limit the server
     /// stops accepting (new clients wait in the kernel's listen backlog, then retry)
     /// until one leaves, rather than failing or running out of descriptors.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import HTTPTypes
 import Synchronization
 import Testing
@@ -206,6 +207,36 @@ struct HTTPServerProtocolTests {
                     #expect(response.hasSuffix("\r\n\r\n" + expected), "\(response)")
                 }
             }
+        }
+    }
+
+    /// Each limit hit is logged once at debug level: a refused request with its status,
+    /// a connection closed at its idle timeout.
+    @Test(arguments: TestBackend.allCases)
+    func limitHitsAreLoggedOnceAtDebugLevel(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            let records = LogRecords()
+            try await withHTTPServer(
+                Self.handler,
+                configure: {
+                    $0.logger = Logger(label: "test.http") { _ in CapturingLogHandler(records: records) }
+                    $0.logger.logLevel = .debug
+                    $0.idleTimeout = .milliseconds(200).scaled
+                }
+            ) { base in
+                let refused = try await exchange(
+                    Array("BREW /pot HTTP/1.1\r\nHost: h\r\n\r\n".utf8), port: port(of: base))
+                #expect(refused.hasPrefix("HTTP/1.1 501 "))
+                let idle = try await connect(port: port(of: base))
+                #expect(try await idle.read(upTo: 100, timeout: .seconds(5).scaled).isEmpty)
+                try await idle.close()
+                for _ in 0..<1000 where records.all.count < 2 { try await loop.sleep(for: .milliseconds(5)) }
+            }
+            let logged = records.all
+            #expect(logged.map(\.message) == ["refused a request", "closed a connection at its timeout"])
+            #expect(logged.allSatisfy { $0.level == .debug })
+            #expect(logged.first?.metadata["status"] == "501")
+            #expect(logged.last?.metadata["waiting for"] == "a request")
         }
     }
 }
