@@ -49,17 +49,28 @@ public enum LinkExtractor {
 
     /// Where `needle` (lower-case ASCII) starts in `bytes`, ignoring ASCII case.
     private static func find(_ needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Int? {
-        guard bytes.count >= needle.count else { return nil }
-        var index = bytes.startIndex
-        while index <= bytes.endIndex - needle.count {
-            if needle.indices.allSatisfy({ lower(bytes[index + $0]) == needle[$0] }) { return index }
-            index += 1
+        guard bytes.count >= needle.count, let first = needle.first else { return nil }
+        return bytes.withUnsafeBufferPointer { buffer in
+            needle.withUnsafeBufferPointer { needle in
+                var index = 0
+                let last = buffer.count - needle.count
+                while index <= last {
+                    // The first byte alone rules out nearly every position.
+                    if lower(buffer[index]) == first {
+                        var matched = 1
+                        while matched < needle.count, lower(buffer[index + matched]) == needle[matched] { matched += 1 }
+                        if matched == needle.count { return bytes.startIndex + index }
+                    }
+                    index += 1
+                }
+                return nil
+            }
         }
-        return nil
     }
 
+    @inline(__always)
     private static func lower(_ byte: UInt8) -> UInt8 {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     private static let quote = UInt8(ascii: "\"")

@@ -17,6 +17,80 @@ public enum URLNormalizer {
     /// The normal form of `url`, or nil if it does not start with a scheme (`ALPHA
     /// *( ALPHA / DIGIT / "+" / "-" / "." ) ":"`).
     public static func normalize(_ url: String) -> String? {
+        // Most links a crawl finds are in normal form already: one pass over the bytes
+        // says so, and the string is returned as it is (the crawler's hottest call).
+        if isNormal(url) { return url }
+        return normalizeSlowly(url)
+    }
+
+    /// Whether `url` is certainly in normal form: `scheme://host[:port]/path[?query]`, all
+    /// printable ASCII, the scheme and host lower-case letters, digits and `.+-`, no user
+    /// information, no default or empty port, no `%`, no fragment, no dot segment.
+    /// False means "maybe not" (``normalizeSlowly(_:)`` then decides).
+    package static func isNormal(_ url: String) -> Bool {
+        var url = url
+        return url.withUTF8 { bytes in
+            var index = 0
+            // The scheme: a lower-case letter, then lower-case letters, digits, "+-.".
+            guard let first = bytes.first, (97...122).contains(first) else { return false }
+            while index < bytes.count, isLowerSchemeByte(bytes[index]) { index += 1 }
+            let schemeEnd = index
+            guard bytes.count > index + 3, bytes[index] == 58, bytes[index + 1] == 47, bytes[index + 2] == 47 else {
+                return false
+            }
+            index += 3
+            // The host: lower-case letters, digits, "-" and ".", not empty.
+            let hostStart = index
+            while index < bytes.count, isLowerHostByte(bytes[index]) { index += 1 }
+            guard index > hostStart, index < bytes.count else { return false }
+            if bytes[index] == 58 {
+                // A port: digits, not empty, not the scheme's default.
+                let portStart = index + 1
+                index = portStart
+                while index < bytes.count, (48...57).contains(bytes[index]) { index += 1 }
+                let port = UnsafeBufferPointer(rebasing: bytes[portStart..<index])
+                let scheme = UnsafeBufferPointer(rebasing: bytes[..<schemeEnd])
+                if port.isEmpty || (scheme.elementsEqual("http".utf8) && port.elementsEqual("80".utf8))
+                    || (scheme.elementsEqual("https".utf8) && port.elementsEqual("443".utf8))
+                {
+                    return false
+                }
+                guard index < bytes.count else { return false }
+            }
+            // The path: "/" first; no "." or ".." segment; then the query. No "%" or "#"
+            // anywhere, and printable ASCII only.
+            guard bytes[index] == 47 else { return false }
+            var segmentStart = index + 1
+            var inQuery = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                guard byte > 32, byte < 127, byte != 37, byte != 35 else { return false }
+                if !inQuery, byte == 47 || byte == 63 {
+                    if index > 0, isDotSegment(bytes, segmentStart, index) { return false }
+                    segmentStart = index + 1
+                    inQuery = byte == 63
+                }
+                index += 1
+            }
+            return inQuery || !isDotSegment(bytes, segmentStart, index)
+        }
+    }
+
+    /// Whether bytes `start..<end` are "." or "..".
+    private static func isDotSegment(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        (end - start == 1 && bytes[start] == 46) || (end - start == 2 && bytes[start] == 46 && bytes[start + 1] == 46)
+    }
+
+    private static func isLowerSchemeByte(_ byte: UInt8) -> Bool {
+        (97...122).contains(byte) || (48...57).contains(byte) || byte == 43 || byte == 45 || byte == 46
+    }
+
+    private static func isLowerHostByte(_ byte: UInt8) -> Bool {
+        (97...122).contains(byte) || (48...57).contains(byte) || byte == 45 || byte == 46
+    }
+
+    /// The normal form of `url` worked out in full (``normalize(_:)`` without its fast path).
+    package static func normalizeSlowly(_ url: String) -> String? {
         var rest = Substring(url.prefix { $0 != "#" })
         guard let colon = rest.firstIndex(of: ":"), isScheme(rest[..<colon]) else { return nil }
         let scheme = rest[..<colon].lowercased()

@@ -64,4 +64,27 @@ import TorusCrawl
     func rejectsStringsWithoutAScheme(_ input: String) {
         #expect(URLNormalizer.normalize(input) == nil)
     }
+
+    /// The fast path takes the common normal URLs as they are, and leaves every case
+    /// above that needs work (and the edge cases of its own checks) to the full path;
+    /// what it takes, the full path leaves unchanged.
+    @Test func theFastPathTakesOnlyNormalURLs() {
+        let normal = [
+            "http://h/", "http://example.com/a/b.html", "http://example.com:8080/a?b=c&d=../e",
+            "https://en.cppreference.com/w/cpp/container/vector", "http://h/a/.b/..c/...", "http://h/a?%",
+        ]
+        for url in normal.dropLast() {
+            #expect(URLNormalizer.isNormal(url), "\(url)")
+            #expect(URLNormalizer.normalizeSlowly(url) == url, "\(url)")
+        }
+        let needsWork = [
+            "http://h", "http://h:80/", "https://h:443/", "http://h:/", "http://h/a/./b", "http://h/a/..",
+            "http://h/.", "http://h/a/../b?c", "http://H/", "HTTP://h/", "http://h/a#f", "http://u@h/",
+            "http://h/%7e", "http://h/a?%", "http://[::1]/", "http://h/\u{e9}", "mailto:a@b",
+        ]
+        for url in needsWork { #expect(!URLNormalizer.isNormal(url), "\(url)") }
+        for (input, _) in Self.cases where URLNormalizer.isNormal(input) {
+            #expect(URLNormalizer.normalizeSlowly(input) == input, "\(input)")
+        }
+    }
 }
