@@ -37,7 +37,6 @@ extension HTTPServer {
                 metadata: ["status": "\(error.status.code)", "why": "\(error)", "peer": "\(peer(of: connection))"])
             try await refuse(error.status, on: entry, sending: &responses)
         }
-
     }
 
     /// The client's address, for the log.
