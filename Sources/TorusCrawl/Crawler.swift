@@ -254,12 +254,8 @@ public final class Crawler: @unchecked Sendable {
     /// `location` is empty or does not resolve to an http or https URL with a host (the
     /// client speaks nothing else).
     package static func redirectTarget(_ location: String, from pageURL: String) -> String? {
-        let location = location.trimmingCharacters(in: .whitespaces)
-        guard !location.isEmpty, let resolved = URL(string: location, relativeTo: URL(string: pageURL)),
-            let scheme = resolved.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = resolved.host, !host.isEmpty
-        else { return nil }
-        return URLNormalizer.normalize(resolved.absoluteString)
+        HTTPClientResponse.resolve(location: location, relativeTo: URL(string: pageURL))
+            .flatMap { URLNormalizer.normalize($0.absoluteString) }
     }
 
     /// The chapter's redirect codes, and 308.

@@ -53,13 +53,17 @@ public final class HTTPClient: @unchecked Sendable {
             maxIdlePerHost: configuration.maxIdlePerHost, maxConnections: configuration.maxConnections, loop: loop)
     }
 
-    /// GETs `url` (redirects are not followed: a 3xx is returned as it is).
-    public func get(_ url: URL) async throws -> HTTPClientResponse {
-        try await execute(method: .get, url: url)
+    /// GETs `url` (redirects are not followed: a 3xx is returned as it is; see
+    /// ``HTTPClientResponse/location(relativeTo:)``), within `timeout` (by default the
+    /// configuration's).
+    public func get(_ url: URL, timeout: Duration? = nil) async throws -> HTTPClientResponse {
+        try await execute(method: .get, url: url, timeout: timeout)
     }
 
     /// Sends a `method` request for `url` with `headerFields` and `body`, and reads the
-    /// whole response.
+    /// whole response within `timeout` (by default ``Configuration/timeout``): the one
+    /// deadline for connecting, sending and reading, after which the request fails with
+    /// ``HTTPClientError/timedOut``.
     ///
     /// A connection goes back to the pool only when its response was read exactly and
     /// neither side asked to close; one that failed, timed out or was cancelled is
@@ -70,7 +74,8 @@ public final class HTTPClient: @unchecked Sendable {
     /// - Throws: ``HTTPClientError`` (scheme, URL, parse errors, limits, timeout) or the
     ///   socket's ``Torus/TorusError`` (refused, reset, ...).
     public func execute(
-        method: HTTPRequest.Method, url: URL, headerFields: HTTPFields = [:], body: [UInt8] = []
+        method: HTTPRequest.Method, url: URL, headerFields: HTTPFields = [:], body: [UInt8] = [],
+        timeout: Duration? = nil
     ) async throws -> HTTPClientResponse {
         guard loop.isCurrent else { throw HTTPClientError.notOnLoop }
         let scheme = url.scheme?.lowercased() ?? ""
@@ -88,7 +93,8 @@ public final class HTTPClient: @unchecked Sendable {
         let head = HTTPRequestHead(
             version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: target, headers: headers)
 
-        var deadline = ContinuousClock.now + configuration.timeout
+        let timeout = timeout ?? configuration.timeout
+        var deadline = ContinuousClock.now + timeout
         let key = "\(host):\(port)"
         while true {
             let pooled = pool.take(key)
@@ -103,7 +109,7 @@ public final class HTTPClient: @unchecked Sendable {
                 connection = pooled
             } else {
                 // Waiting in line for a slot is not the server's time.
-                if try await pool.reserveSlot() { deadline = .now + configuration.timeout }
+                if try await pool.reserveSlot() { deadline = .now + timeout }
                 do {
                     connection = try await HTTPClientConnection(
                         key: key, host: host, port: port, deadline: deadline,

@@ -152,4 +152,40 @@ import TorusHTTP
             }
         }
     }
+
+    /// A request's own timeout bounds it, however long the configuration's is.
+    @Test(arguments: TestBackend.allCases)
+    func aRequestsOwnTimeoutBoundsIt(_ backend: TestBackend) async throws {
+        try await withTestLoop(backend) { loop in
+            try await withRawServer({ _, _ in try await loop.sleep(for: .seconds(30)) }) { base in
+                var configuration = HTTPClient.Configuration()
+                configuration.timeout = .seconds(60)
+                let client = try HTTPClient(configuration: configuration)
+                let started = ContinuousClock.now
+                await #expect(throws: HTTPClientError.timedOut) {
+                    try await client.get(URL(string: base + "/silent")!, timeout: .milliseconds(200))
+                }
+                let waited = ContinuousClock.now - started
+                #expect(waited >= .milliseconds(200) && waited < .seconds(5).scaled)
+                await client.shutdown()
+            }
+        }
+    }
+
+    /// `location(relativeTo:)`: the first Location, trimmed, resolved against the
+    /// request's URL; nothing for none, an empty one, or one that is not http(s).
+    @Test func redirectLocations() {
+        let page = URL(string: "http://h/a/c?q")!
+        func response(_ locations: [String]) -> HTTPClientResponse {
+            var fields = HTTPFields()
+            for location in locations { fields.append(HTTPField(name: .location, value: location)) }
+            return HTTPClientResponse(head: HTTPResponse(status: .found, headerFields: fields), body: [])
+        }
+        #expect(response(["../b?x"]).location(relativeTo: page)?.absoluteString == "http://h/b?x")
+        #expect(response(["  https://o/p "]).location(relativeTo: page)?.absoluteString == "https://o/p")
+        #expect(response(["/first", "/second"]).location(relativeTo: page)?.absoluteString == "http://h/first")
+        #expect(response(["ftp://x/"]).location(relativeTo: page) == nil)
+        #expect(response([" "]).location(relativeTo: page) == nil)
+        #expect(response([]).location(relativeTo: page) == nil)
+    }
 }
