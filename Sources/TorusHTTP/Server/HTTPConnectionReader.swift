@@ -31,7 +31,7 @@ final class HTTPConnectionReader: @unchecked Sendable {
     private var request = HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/")
     private(set) var body = BodyState.ended
     /// Bytes of the current body read so far.
-    private(set) var bodyBytesRead = 0
+    private var bodyBytesRead = 0
 
     init(_ entry: HTTPServerConnections.Entry, server: HTTPServer) {
         self.entry = entry

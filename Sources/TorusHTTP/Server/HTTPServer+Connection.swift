@@ -167,11 +167,8 @@ extension HTTPServer {
     private func refuse(
         _ status: HTTPResponse.Status, on entry: HTTPServerConnections.Entry, sending responses: inout ResponseBuffer
     ) async throws {
-        responses.append("HTTP/1.1 ")
-        responses.appendDecimal(status.code)
-        responses.append(" ")
-        responses.append(status.reasonPhrase)
-        responses.append("\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        responses.appendStatusLine(status)
+        responses.append("Content-Length: 0\r\nConnection: close\r\n\r\n")
         try await flush(&responses, to: entry)
         try await lingeringClose(entry.connection)
     }

@@ -10,7 +10,8 @@ import Torus
 /// Requests are read by Torus's own parser (``HTTPRequestFramer``, strict RFC 9112,
 /// checked against SwiftNIO's decoder by a differential fuzzer) in place in a reused
 /// buffer per connection, and responses encoded into another: no allocation per request
-/// of the server's own. What a request may be is bounded (``limits``) and so is how
+/// of the server's own. What a request may be is bounded (``maxHeaderSize``,
+/// ``maxTargetLength``, ``maxFieldCount``, ``maxBodySize``) and so is how
 /// long a client may take (``headTimeout``, ``idleTimeout``, ``bodyTimeout``,
 /// ``sendTimeout``): a request past a limit is answered with its status (400, 408, 413,
 /// 414, 431, 501, 505) and the connection closed.

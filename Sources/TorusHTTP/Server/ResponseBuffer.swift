@@ -79,6 +79,15 @@ struct ResponseBuffer: ~Copyable {
         count += digits
     }
 
+    /// `HTTP/1.1 <code> <reason>` and its CRLF.
+    mutating func appendStatusLine(_ status: HTTPResponse.Status) {
+        append("HTTP/1.1 ")
+        appendDecimal(status.code)
+        append(" ")
+        append(status.reasonPhrase)
+        append("\r\n")
+    }
+
     /// How a response's body is delimited.
     enum Framing {
         /// No body and no Content-Length (1xx, 204).
@@ -93,11 +102,7 @@ struct ResponseBuffer: ~Copyable {
     mutating func appendHead(
         status: HTTPResponse.Status, fields: HTTPFields, framing: Framing, date: HTTPDate, closing: Bool
     ) {
-        append("HTTP/1.1 ")
-        appendDecimal(status.code)
-        append(" ")
-        append(status.reasonPhrase)
-        append("\r\n")
+        appendStatusLine(status)
         var hasDate = false
         for field in fields {
             switch field.name {
