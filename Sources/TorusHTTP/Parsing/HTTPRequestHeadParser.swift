@@ -171,7 +171,7 @@ package struct HTTPRequestHeadParser {
         }
         // What follows must still be able to become `HTTP/d.d` (then CR).
         let version = line[(index + 1)...].prefix { $0 != HTTPBytes.cr }
-        let pattern = Array("HTTP/0.0".utf8)
+        let pattern = versionPattern
         if line.last == HTTPBytes.cr, version.count != pattern.count { return .malformed(.requestLine) }
         for (offset, byte) in version.enumerated() {
             guard offset < pattern.count else { return .malformed(.requestLine) }
@@ -183,6 +183,12 @@ package struct HTTPRequestHeadParser {
         }
         return nil
     }
+
+    /// What a version must look like, `0` standing for any digit.
+    private static let versionPattern = Array("HTTP/0.0".utf8)
+
+    /// The one transfer coding served.
+    private static let chunkedCoding = Array("chunked".utf8)
 
     /// Whether `target` can still become a valid request target: a path, `*`, or an
     /// absolute URI (a scheme of letters, then `://`).
@@ -277,7 +283,7 @@ package struct HTTPRequestHeadParser {
                 // Only `chunked` (then spaces) is served: anything else is refused as it comes.
                 let coding = value.drop { $0 == HTTPBytes.space || $0 == HTTPBytes.tab }
                 let word = coding.prefix { $0 != HTTPBytes.space }
-                let chunked = Array("chunked".utf8)
+                let chunked = Self.chunkedCoding
                 guard word.count <= chunked.count, zip(word, chunked).allSatisfy({ HTTPBytes.lowercased($0) == $1 }),
                     word.count == coding.count || word.count == chunked.count
                 else { return .unsupportedTransferCoding }
@@ -298,11 +304,15 @@ package struct HTTPRequestHeadParser {
         return nil
     }
 
-    /// Parses one line (without its CRLF); returns why it is refused, if it is.
+    /// Parses one line (without its CRLF); returns why it is refused, if it is. A whole
+    /// line goes through the same checks as an unfinished one (with its CR, which ends
+    /// it), so the rules live in one place; what is left here is taking it apart.
     private mutating func parseLine(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>) -> HTTPRequestError? {
+        let withCarriageReturn = UnsafeRawBufferPointer(rebasing: bytes[line.lowerBound..<(line.upperBound + 1)])
         guard requestLine != nil else {
             // Empty lines before the request line are ignored (RFC 9112 section 2.2).
             if line.isEmpty { return nil }
+            if let problem = Self.requestLinePrefixProblem(withCarriageReturn) { return problem }
             switch Self.parseRequestLine(bytes, line, maxTargetLength: limits.maxTargetLength) {
             case .success(let parsed): requestLine = parsed
             case .failure(let error): return error
@@ -310,42 +320,24 @@ package struct HTTPRequestHeadParser {
             return nil
         }
         if line.isEmpty { return nil }
+        if let problem = fieldLinePrefixProblem(withCarriageReturn) { return problem }
         return parseField(bytes, line)
     }
 
-    /// `method SP request-target SP HTTP-version`.
+    /// `method SP request-target SP HTTP-version`, taken apart: ``requestLinePrefixProblem(_:)``
+    /// has checked its form, so only the target's length is left to check.
     private static func parseRequestLine(
         _ bytes: UnsafeRawBufferPointer, _ line: Range<Int>, maxTargetLength: Int
     ) -> Result<(method: HTTPRequest.Method, target: Range<Int>, isHTTP10: Bool), HTTPRequestError> {
-        var index = line.lowerBound
-        while index < line.upperBound, HTTPBytes.isTokenByte[Int(bytes[index])] { index += 1 }
-        guard index > line.lowerBound, index < line.upperBound, bytes[index] == HTTPBytes.space else {
-            return .failure(.malformed(.requestLine))
-        }
-        let methodBytes = UnsafeRawBufferPointer(rebasing: bytes[line.lowerBound..<index])
-        let targetStart = index + 1
-        index = targetStart
-        while index < line.upperBound, HTTPBytes.isTargetByte(bytes[index]) { index += 1 }
-        let target = targetStart..<index
-        guard !target.isEmpty, index < line.upperBound, bytes[index] == HTTPBytes.space else {
-            return .failure(target.count > maxTargetLength ? .targetTooLong : .malformed(.requestLine))
-        }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[line])
+        guard let methodEnd = text.firstIndex(of: HTTPBytes.space),
+            let versionSpace = text.lastIndex(of: HTTPBytes.space),
+            let method = knownMethod(UnsafeRawBufferPointer(rebasing: text[..<methodEnd])),
+            let minor = versionMinor(UnsafeRawBufferPointer(rebasing: text[(versionSpace + 1)...]))
+        else { return .failure(.malformed(.requestLine)) }
+        let target = (line.lowerBound + methodEnd + 1)..<(line.lowerBound + versionSpace)
         if target.count > maxTargetLength { return .failure(.targetTooLong) }
-        let version = UnsafeRawBufferPointer(rebasing: bytes[(index + 1)..<line.upperBound])
-        let isHTTP10: Bool
-        switch versionMinor(version) {
-        case .some(0): isHTTP10 = true
-        case .some(1): isHTTP10 = false
-        case .some: return .failure(.unsupportedVersion)
-        case nil: return .failure(.malformed(.requestLine))
-        }
-        guard let method = knownMethod(methodBytes) else {
-            return .failure(.unknownMethod)
-        }
-        guard isValidTarget(UnsafeRawBufferPointer(rebasing: bytes[target]), for: method) else {
-            return .failure(.malformed(.requestTarget))
-        }
-        return .success((method, target, isHTTP10))
+        return .success((method, target, minor == 0))
     }
 
     /// For `HTTP/1.x`, x; 10 for any other `HTTP/d.d` (not supported); nil for anything else
@@ -382,37 +374,15 @@ package struct HTTPRequestHeadParser {
         return isTargetPrefix(target)
     }
 
-    /// `field-name ":" OWS field-value OWS`, and what the head needs of it.
+    /// `field-name ":" OWS field-value OWS`, taken apart (``fieldLinePrefixProblem(_:)``
+    /// has checked its form), and what the head needs of it.
     private mutating func parseField(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>) -> HTTPRequestError? {
-        if bytes[line.lowerBound] == HTTPBytes.space || bytes[line.lowerBound] == HTTPBytes.tab {
-            return .malformed(.obsoleteLineFolding)
-        }
-        var index = line.lowerBound
-        while index < line.upperBound, HTTPBytes.isTokenByte[Int(bytes[index])] { index += 1 }
-        guard index > line.lowerBound, index < line.upperBound, bytes[index] == HTTPBytes.colon else {
-            return .malformed(.fieldName)
-        }
-        let name = line.lowerBound..<index
-        var valueStart = index + 1
-        var valueEnd = line.upperBound
-        for position in valueStart..<valueEnd where !HTTPBytes.isFieldValueByte(bytes[position]) {
-            return .malformed(.fieldValue)
-        }
-        while valueStart < valueEnd, bytes[valueStart] == HTTPBytes.space || bytes[valueStart] == HTTPBytes.tab {
-            valueStart += 1
-        }
-        while valueEnd > valueStart, bytes[valueEnd - 1] == HTTPBytes.space || bytes[valueEnd - 1] == HTTPBytes.tab {
-            valueEnd -= 1
-        }
+        guard let colon = bytes[line].firstIndex(of: HTTPBytes.colon) else { return .malformed(.fieldName) }
+        let value = HTTPBytes.trimmed(UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)..<line.upperBound]))
+        let valueStart = value.baseAddress.map { $0 - bytes.baseAddress! } ?? colon + 1
         guard fields.count < limits.maxFieldCount else { return .headTooLarge }
-        let field = FieldLine(name: name, value: valueStart..<valueEnd)
+        let field = FieldLine(name: line.lowerBound..<colon, value: valueStart..<(valueStart + value.count))
         fields.append(field)
-        // No tab in or after a framing field's value: llhttp refuses one, and so do we.
-        if bytes[valueStart..<line.upperBound].contains(HTTPBytes.tab),
-            Self.isFramingFieldName(UnsafeRawBufferPointer(rebasing: bytes[name]))
-        {
-            return .malformed(.contentLength)
-        }
         return interpret(field, in: bytes)
     }
 
