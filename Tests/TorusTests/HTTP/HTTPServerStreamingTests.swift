@@ -58,12 +58,15 @@ struct HTTPServerStreamingTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("large")
-        let file = try FileDescriptor.open(path, .writeOnly, options: [.create], permissions: .ownerReadWrite)
-        try Self.pattern.withUnsafeBytes { pattern in
-            for _ in 0..<(Self.streamBytes / pattern.count) { _ = try file.writeAll(pattern) }
-        }
-        try file.close()
         try await withTestLoop(backend, access: .exclusive) { _ in
+            // Written through the loop, not with blocking writes on Swift's two-thread
+            // pool: two cases writing at once stalled every other test's pool work for
+            // seconds on a slow disk (a shutdown test and a service test timed out in CI).
+            let file = try await File.open(path, .writeOnly, options: [.create])
+            for block in 0..<(Self.streamBytes / Self.pattern.count) {
+                try await file.write(Self.pattern, at: Int64(block * Self.pattern.count))
+            }
+            try await file.close()
             let server: HTTPServer.StreamingHandler = { request, _ in
                 HTTPServerResponse(
                     headerFields: [.contentType: "application/octet-stream"],
